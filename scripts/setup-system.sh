@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# System packages the platform needs that PyPI cannot provide (Java for Spark).
+# Installs them with apt-get only when missing and when running as root; otherwise says what to do.
+set -euo pipefail
+need=()
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "安装系统依赖 / installing system packages: ${need[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+else
+  echo "缺少系统依赖 / missing system packages: ${need[*]} (install them, e.g. apt-get install ${need[*]})" >&2
+  exit 1
+fi

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# `make test`: lint, then the whole suite against an isolated embedded PostgreSQL (var/test/pg),
+# which is stopped again at the end. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export YKT_PROFILE=test YKT_HOME="$PWD/var/test" GX_ANALYTICS_ENABLED=false PYTHONDONTWRITEBYTECODE=1
+mkdir -p "$YKT_HOME"
+.venv/bin/ruff check .
+trap '.venv/bin/ykt db stop >/dev/null 2>&1 || true' EXIT
+start=$(date +%s)
+.venv/bin/python -m pytest "$@"
+echo "make test: pytest took $(( $(date +%s) - start ))s"

@@ -1,0 +1,68 @@
+"""`ykt run` (what `make run` does) and `ykt status`.
+
+Stages run in order and each prints its line only after it has really run; stages that later
+issues add (pipeline, API, Airflow, Superset) append themselves to `STAGES`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import typer
+from rich.console import Console
+
+from yikatong.settings import get_settings
+
+console = Console()
+
+
+def stage_database() -> str:
+    from yikatong import db
+
+    created = db.ensure_databases()
+    url = db.server_url().render_as_string(hide_password=True)
+    return f"PostgreSQL {url}；数据库 {', '.join(db.ALL_DATABASES)}" + (f"（新建 {len(created)} 个）" if created else "")
+
+
+def stage_sources() -> str:
+    from simulators.world import ensure_simulated
+
+    s = get_settings()
+    result = ensure_simulated(s.scale, s.seed, s.dirt_rate)
+    verb = "沿用已有数据" if result.reused else "已生成"
+    return f"上游模拟数据（{s.scale}）{verb}：{result.summary()}；fingerprint {result.fingerprint[:16]}…"
+
+
+STAGES: list[tuple[str, Callable[[], str]]] = [
+    ("数据库", stage_database),
+    ("上游系统模拟", stage_sources),
+]
+
+
+def run() -> None:
+    """依次运行平台各阶段并打印结果。"""
+    s = get_settings()
+    console.rule(f"乐山市居民服务一卡通平台 · profile={s.profile} · home={s.home}")
+    for name, stage in STAGES:
+        started = time.perf_counter()
+        with console.status(f"{name}…"):
+            try:
+                detail = stage()
+            except Exception as exc:  # a stage failure ends the run with its reason
+                console.print(f"[red]✘ {name}[/red] {exc}")
+                raise typer.Exit(1) from exc
+        console.print(f"[green]✔ {name}[/green]（{time.perf_counter() - started:.1f}s）{detail}")
+    status()
+
+
+def status() -> None:
+    """打印平台的数据位置与服务地址。"""
+    from yikatong import db
+
+    s = get_settings()
+    info = db.status()
+    console.print(f"数据库：{info.get('mode')}，{'运行中' if info.get('running') else '未运行'}（{s.pg_dir}）")
+    console.print(f"上游模拟数据文件：{s.sources_dir}")
+    console.print(f"数据湖：{s.lake_root}")
+    console.print("连接串：ykt db url <库名>；停止数据库：ykt db stop")
