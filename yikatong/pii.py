@@ -7,11 +7,13 @@ HMAC-SM3 of the normalised value) for exact-match lookups, an SM4-GCM ciphertext
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from typing import NamedTuple, TypeVar
 
 from yikatong.crypto import HmacSm3, KeyRing
+from yikatong.settings import get_settings
 
 __all__ = [
     "COMPOUND_SURNAMES",
@@ -276,3 +278,10 @@ class PiiProtector:
     def masks(values: Iterable[str | None], kind: str) -> list[str | None]:
         """Mask many values of one kind (same as :func:`masks`)."""
         return masks(values, kind)
+
+
+@functools.cache
+def protector() -> PiiProtector:
+    """The process-wide protector keyed from settings (`YKT_TOKEN_KEY`, `YKT_SM4_KEYS`)."""
+    s = get_settings()
+    return PiiProtector(bytes.fromhex(s.token_key), KeyRing.from_spec(s.sm4_keys, s.sm4_active_key))
