@@ -13,8 +13,8 @@ _ADVANCE = re.compile(r"^(\d+)d$")
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                    TimeElapsedColumn(), console=console, transient=True)  # fmt: skip
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
+    return Progress(*columns, TimeElapsedColumn(), console=console, transient=True)
 
 
 def _parse_days(advance: str) -> int:

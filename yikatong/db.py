@@ -67,7 +67,9 @@ def _parse_configured(raw: str) -> URL:
     except Exception as exc:  # sqlalchemy raises ArgumentError for garbage
         raise DatabaseError(f"YKT_DATABASE_URL 格式错误 / malformed YKT_DATABASE_URL: {exc}") from None
     if not url.drivername.startswith("postgresql"):
-        raise DatabaseError(f"YKT_DATABASE_URL 必须是 PostgreSQL 地址 / must be postgresql://…, got {url.drivername}")
+        raise DatabaseError(
+            f"YKT_DATABASE_URL 必须是 PostgreSQL 地址 / must be postgresql://…, got {url.drivername}"
+        )
     return url.set(drivername="postgresql+psycopg", database=url.database or "postgres")
 
 

@@ -34,7 +34,9 @@ def start() -> None:
         created = db.ensure_databases()
     except db.DatabaseError as exc:
         _fail(exc)
-    console.print(f"数据库就绪 {db.server_url().render_as_string(hide_password=True)}；新建：{created or '无'}")
+    console.print(
+        f"数据库就绪 {db.server_url().render_as_string(hide_password=True)}；新建：{created or '无'}"
+    )
 
 
 @app.command("status")

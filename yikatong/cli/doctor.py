@@ -38,11 +38,15 @@ def _checks() -> list[tuple[str, bool, str]]:
     rows = [("Java ≥ 17 (Spark)", bool(java and java >= MIN_JAVA), f"java {java}" if java else "未找到 java")]
     for venv, exe in ((".venv", "ykt"), (".venv-airflow", "airflow"), (".venv-superset", "superset")):
         path = REPO_ROOT / venv / "bin" / exe
-        rows.append((f"虚拟环境 {venv}", path.exists(), str(path) if path.exists() else "缺失：运行 make setup"))
+        rows.append(
+            (f"虚拟环境 {venv}", path.exists(), str(path) if path.exists() else "缺失：运行 make setup")
+        )
     for label, port in (("API", s.api_port), ("Airflow", s.airflow_port), ("Superset", s.superset_port),
                         ("dbt docs", s.dbt_docs_port)):  # fmt: skip
         free = port_free(s.api_host, port)
-        rows.append((f"端口 {port} ({label})", True, "空闲" if free else "已占用（平台运行中或被其他程序占用）"))
+        rows.append(
+            (f"端口 {port} ({label})", True, "空闲" if free else "已占用（平台运行中或被其他程序占用）")
+        )
     rows.append(_database_check())
     return rows
 

@@ -18,7 +18,9 @@ def check(numbers: list[str] = typer.Argument(..., help="一个或多个身份�
     for number in numbers:
         verdict = check_id(number)
         if verdict.valid:
-            extra = f"（{verdict.sex}，{verdict.birth_date}）" + (f" 警告：{verdict.warning}" if verdict.warning else "")
+            extra = f"（{verdict.sex}，{verdict.birth_date}）" + (
+                f" 警告：{verdict.warning}" if verdict.warning else ""
+            )
             console.print(f"{verdict.number}\t[green]有效 valid[/green]{extra}")
         else:
             bad += 1

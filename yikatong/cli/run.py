@@ -22,7 +22,9 @@ def stage_database() -> str:
 
     created = db.ensure_databases()
     url = db.server_url().render_as_string(hide_password=True)
-    return f"PostgreSQL {url}；数据库 {', '.join(db.ALL_DATABASES)}" + (f"（新建 {len(created)} 个）" if created else "")
+    return f"PostgreSQL {url}；数据库 {', '.join(db.ALL_DATABASES)}" + (
+        f"（新建 {len(created)} 个）" if created else ""
+    )
 
 
 def stage_sources() -> str:
@@ -30,7 +32,7 @@ def stage_sources() -> str:
 
     s = get_settings()
     result = ensure_simulated(s.scale, s.seed, s.dirt_rate)
-    verb = "沿用已有数据" if result.reused else "已生成"
+    verb = "沿用已有数据（同规模同种子）" if result.reused else "已生成"
     return f"上游模拟数据（{s.scale}）{verb}：{result.summary()}；fingerprint {result.fingerprint[:16]}…"
 
 
@@ -62,7 +64,9 @@ def status() -> None:
 
     s = get_settings()
     info = db.status()
-    console.print(f"数据库：{info.get('mode')}，{'运行中' if info.get('running') else '未运行'}（{s.pg_dir}）")
+    console.print(
+        f"数据库：{info.get('mode')}，{'运行中' if info.get('running') else '未运行'}（{s.pg_dir}）"
+    )
     console.print(f"上游模拟数据文件：{s.sources_dir}")
     console.print(f"数据湖：{s.lake_root}")
     console.print("连接串：ykt db url <库名>；停止数据库：ykt db stop")
