@@ -164,21 +164,23 @@ def _save(report: dict) -> None:
 
 
 def _readme_line(report: dict) -> None:
-    """One line per benchmark in results/README.md (BENCHMARKS.md); replaces this benchmark's line."""
+    """This benchmark's row in the table of results/README.md (BENCHMARKS.md), replaced or appended."""
     readme = RESULTS / "README.md"
-    key = f"- events ({report['scale']}):"
-    figures = report["figures"]
-    line = (
-        f"{key} {report['events']:,} messages over {report['days']} days, write_events median "
-        f"{figures['write_events']['median_s']} s (min {figures['write_events']['min_s']}–max "
-        f"{figures['write_events']['max_s']}), DuckDB baseline {figures['duckdb_baseline']['median_s']} s, "
-        f"ratio {report['ratio_vs_baseline']}, nproc {report['nproc']}, {report['date'][:10]} "
-        f"(`{report['command']}`)"
+    name = "events" if report["scale"] == "bench" else f"events ({report['scale']})"
+    mine, base = report["figures"]["write_events"], report["figures"]["duckdb_baseline"]
+    row = (
+        f"| {name} | `{report['command']}` | {report['events']:,} card-use events over {report['days']} days "
+        f"written in {mine['median_s']:.0f} s median ({mine['min_s']:.0f}–{mine['max_s']:.0f} s), "
+        f"aim ≤ 120 s, limit ≤ 300 s; DuckDB baseline generating rows of the same width "
+        f"{base['median_s']:.0f} s, interleaved → ratio {report['ratio_vs_baseline']} "
+        f"({report['date'][:10]}) |"
     )
-    lines = ["# Benchmark results", ""]
-    if readme.exists():
-        lines = readme.read_text(encoding="utf-8").splitlines()
-    lines = [entry for entry in lines if not entry.startswith(key)] + [line]
+    lines = readme.read_text(encoding="utf-8").splitlines() if readme.exists() else []
+    mine_at = [i for i, line in enumerate(lines) if line.startswith(f"| {name} |")]
+    if mine_at:
+        lines[mine_at[0]] = row
+    else:
+        lines.append(row)
     readme.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -21,7 +21,6 @@ Run with `python -m simulators.card_system_api` (127.0.0.1:8091, `YKT_CARD_SYSTE
 from __future__ import annotations
 
 import hmac
-import os
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
@@ -37,8 +36,8 @@ from simulators import card_system_repo as repo
 from simulators.cardplan import CHANNEL_CODES, CHANNELS
 from simulators.sources.card_system import DATABASE
 from yikatong import db
+from yikatong.settings import get_settings
 
-DEFAULT_API_KEY = "demo-card-system-key"  # demo only; the lead moves it into yikatong.settings
 BEIJING = ZoneInfo("Asia/Shanghai")
 STAGES = (("申请", "applytime"), ("审核", "shsj"), ("银行开户", "banktime"), ("省级制卡", "provincetime"),
           ("市级接收", "citytime"), ("发往网点", "citysendtime"), ("领卡", "gettime"))  # fmt: skip
@@ -48,7 +47,7 @@ _CHANNEL_CODES = dict(zip(CHANNELS, CHANNEL_CODES, strict=True))  # 申请渠道
 
 
 def api_key() -> str:
-    return os.environ.get("YKT_CARD_SYSTEM_API_KEY", DEFAULT_API_KEY)
+    return get_settings().card_system_api_key
 
 
 def beijing_now() -> datetime:
@@ -226,7 +225,7 @@ def _code(value: str, by_name: dict[str, str], field: str) -> str:
 def main() -> None:
     import uvicorn
 
-    port = int(os.environ.get("YKT_CARD_SYSTEM_PORT", "8091"))
+    port = get_settings().card_system_port
     uvicorn.run(create_app(), host="127.0.0.1", port=port)
 
 

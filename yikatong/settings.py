@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     seed: int = 20261128
     dirt_rate: float = Field(default=0.002, ge=0, le=0.2)
 
+    # the simulated provincial card system's HTTP interface (a real deployment points at the province)
+    card_system_url: str = "http://127.0.0.1:8091"
+    card_system_api_key: str = "demo-card-system-key"
+    card_system_port: int = 8091
+
     # addresses
     api_host: str = "127.0.0.1"
     api_port: int = 8000

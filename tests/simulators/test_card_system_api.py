@@ -20,12 +20,13 @@ from simulators.scales import ANCHOR, SCALES
 from simulators.sources import card_system, loader
 from yikatong import db
 from yikatong.ids import check_char
+from yikatong.settings import get_settings
 
 pytestmark = pytest.mark.integration
 
 TEST_DB = "src_card_system_apitest"
 NOW = datetime(2026, 11, 28, 10, 30, 0)
-KEY = {"X-Api-Key": card_system_api.DEFAULT_API_KEY}
+KEY = {"X-Api-Key": get_settings().card_system_api_key}
 
 
 @pytest.fixture(scope="module")
