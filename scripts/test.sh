@@ -3,7 +3,7 @@
 # which is stopped again at the end. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export YKT_PROFILE=test YKT_HOME="$PWD/var/test" GX_ANALYTICS_ENABLED=false PYTHONDONTWRITEBYTECODE=1
+export YKT_PROFILE=test YKT_HOME="$PWD/var/test" GX_ANALYTICS_ENABLED=false
 mkdir -p "$YKT_HOME"
 .venv/bin/ruff check .
 trap '.venv/bin/ykt db stop >/dev/null 2>&1 || true' EXIT

@@ -21,7 +21,12 @@ app.command("run", help="一键运行平台（make run）")(run.run)
 app.command("status", help="平台各服务地址与状态")(run.status)
 
 # (module, attribute, command name): command groups owned by other packages.
-PLUGINS: tuple[tuple[str, str, str], ...] = (("simulators.cli", "simulate", "simulate"),)
+PLUGINS: tuple[tuple[str, str, str], ...] = (
+    ("simulators.cli", "simulate", "simulate"),
+    ("pipeline.cli", "app", "pipeline"),
+    ("services.cli", "app", "api"),
+    ("services.cli", "audit_app", "audit"),
+)
 
 
 def _register_plugins() -> None:
