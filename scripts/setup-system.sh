@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# System packages the platform needs that PyPI cannot provide (Java for Spark).
+# System packages the platform needs that PyPI cannot provide (Java for Spark, LibreOffice Calc for
+# the Excel import tests).
 # Installs them with apt-get only when missing and when running as root; otherwise says what to do.
 set -euo pipefail
 need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc)  # Excel tests: workbooks saved by Calc
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "安装系统依赖 / installing system packages: ${need[*]}"

@@ -393,6 +393,9 @@ def spark_session(app_name: str = "ykt", **conf: str) -> SparkSession:
     from pyspark.sql import SparkSession
 
     settings = _session_conf(conf)
+    # pyspark starts its Python workers with $PYSPARK_PYTHON (default "python3", outside the venv);
+    # the spark.pyspark.python conf only reaches spark-submit.
+    os.environ.setdefault("PYSPARK_PYTHON", settings["spark.pyspark.python"])
     if "spark.driver.host" in settings:
         # Spark resolves the machine's address before reading any conf (and warns about it).
         os.environ.setdefault("SPARK_LOCAL_IP", settings["spark.driver.host"])

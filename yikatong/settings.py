@@ -63,6 +63,16 @@ class Settings(BaseSettings):
     card_system_api_key: str = "demo-card-system-key"
     card_system_port: int = 8091
 
+    # service layer (FastAPI; `ykt api …`): database, staff sessions, device signing, uploads
+    ops_database: str = Field(default="ops", description="the services' database (tests use ops_test)")
+    session_idle_minutes: int = Field(default=30, ge=1, description="staff session idle timeout")
+    session_max_hours: int = Field(default=8, ge=1, description="staff session absolute lifetime")
+    login_max_failures: int = Field(default=5, ge=1, description="failed logins before lock-out")
+    lockout_minutes: int = Field(default=30, ge=1)
+    device_signature_window_s: int = Field(default=300, ge=30, le=900, description="kiosk clock skew")
+    device_online_timeout_s: int = Field(default=300, ge=30, description="heartbeat age that is online")
+    upload_max_bytes: int = Field(default=2 * 1024 * 1024, ge=64 * 1024, description="xlsx upload limit")
+
     # addresses
     api_host: str = "127.0.0.1"
     api_port: int = 8000

@@ -24,6 +24,8 @@ app.command("status", help="平台各服务地址与状态")(run.status)
 PLUGINS: tuple[tuple[str, str, str], ...] = (
     ("simulators.cli", "simulate", "simulate"),
     ("pipeline.cli", "app", "pipeline"),
+    ("services.cli", "app", "api"),
+    ("services.cli", "audit_app", "audit"),
 )
 
 

@@ -36,9 +36,16 @@ def stage_sources() -> str:
     return f"上游模拟数据（{s.scale}）{verb}：{result.summary()}；fingerprint {result.fingerprint[:16]}…"
 
 
+def stage_api() -> str:
+    from services.cli import stage_api as start_api
+
+    return start_api()
+
+
 STAGES: list[tuple[str, Callable[[], str]]] = [
     ("数据库", stage_database),
     ("上游系统模拟", stage_sources),
+    ("API 服务", stage_api),
 ]
 
 

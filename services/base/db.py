@@ -1,0 +1,67 @@
+"""数据库会话：服务层的 `ops` 库（`YKT_OPS_DATABASE`，测试用 `ops_test`），SQLAlchemy 2 异步。
+
+Services commit explicitly (one transaction per request that writes); the session dependency only
+opens and closes. The engine comes from `yikatong.db.async_engine`, so pools are shared per process.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase
+
+from yikatong import db
+from yikatong.settings import get_settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """All service tables (one metadata, so Alembic sees every package's models)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def database_name() -> str:
+    """The services' database: `ops` unless `YKT_OPS_DATABASE` says otherwise."""
+    return get_settings().ops_database
+
+
+@functools.cache
+def _sessionmaker(name: str) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(db.async_engine(name), expire_on_commit=False)
+
+
+def sessionmaker() -> async_sessionmaker[AsyncSession]:
+    return _sessionmaker(database_name())
+
+
+def forget_engines() -> None:
+    """Drop cached session factories and engines (tests switch event loops or databases)."""
+    _sessionmaker.cache_clear()
+    db.async_engine.cache_clear()
+
+
+async def get_session() -> AsyncIterator[AsyncSession]:
+    """一个请求一个会话；写操作由服务函数显式提交。"""
+    async with sessionmaker()() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

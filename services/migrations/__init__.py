@@ -1,0 +1,43 @@
+"""Alembic migrations of the services' database (`ykt api migrate`).
+
+The configuration is built in code (no alembic.ini): the script location is this folder and the
+URL is the services' database from settings, so `ops`, `ops_test` and `ops_bench` migrate alike.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def config(database: str | None = None):
+    from alembic.config import Config
+
+    from services.base.db import database_name
+    from yikatong import db
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE))
+    url = db.url_for(database or database_name()).render_as_string(hide_password=False)
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(database: str | None = None, revision: str = "head") -> None:
+    """Create the database when missing, then migrate it to `revision`."""
+    from alembic import command
+
+    from services.base.db import database_name
+    from yikatong import db
+
+    db.ensure_databases((database or database_name(),))
+    command.upgrade(config(database), revision)
+
+
+@functools.cache
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory  # imports mako and pygments: keep it off start-up
+
+    return ScriptDirectory(str(HERE)).get_current_head()

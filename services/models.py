@@ -1,0 +1,12 @@
+"""Every package's models, imported for Alembic and for the metadata drift test."""
+
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = ("services.base.models", "services.admin.models", "services.terminals.models")
+
+
+def import_all() -> None:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
