@@ -13,6 +13,13 @@ from datetime import date
 from pipeline import ingest
 from pipeline.routes import SOURCES, route
 
+DS_COMMANDS = {
+    "conform": "bronze → silver：一个或多个数据集（逗号分隔），共用一个 Spark 会话",
+    "reconcile": "对账：每条路由 源 = bronze = silver + 隔离区",
+    "monitor": "数据监测：各来源系统的及时性、数据量与失败批次，必要时告警",
+    "load": "silver → PostgreSQL analytics.raw_*",
+}
+
 
 def cmd_ingest(args: argparse.Namespace) -> str:
     r = route(args.route)
@@ -26,7 +33,55 @@ def cmd_ingest(args: argparse.Namespace) -> str:
     return f"{r.route_id} {args.ds}: 源 {result.source_rows} 行 → bronze {result.rows} 行（{verdict}）"
 
 
-COMMANDS = {"ingest": cmd_ingest}
+def cmd_conform(args: argparse.Namespace) -> str:
+    from pipeline.conform import ConformFailed, conform
+
+    datasets = [d.strip() for d in args.dataset.split(",") if d.strip()]
+    done = conform(datasets, args.ds)
+    lines = [
+        f"silver.{c.dataset} {args.ds}: 候选 {c.result.rows_in} 行，接受 {c.result.accepted} 行，"
+        f"隔离 {c.result.quarantined} 行（{c.result.seconds:.1f}s）"
+        if c.error is None
+        else f"silver.{c.dataset} {args.ds}: 失败 {c.error}"
+        for c in done
+    ]
+    if any(c.error for c in done):
+        raise ConformFailed("\n".join(lines))
+    return "\n".join(lines)
+
+
+def cmd_reconcile(args: argparse.Namespace) -> str:
+    from pipeline import reconcile
+
+    rows = reconcile.run(args.ds)
+    bad = [r["route_id"] for r in rows if not r["ok"]]
+    summary = f"对账 {args.ds}: {len(rows) - len(bad)}/{len(rows)} 条路由一致"
+    return summary + (f"；不一致：{', '.join(bad)}" if bad else "")
+
+
+def cmd_monitor(args: argparse.Namespace) -> str:
+    from pipeline import monitor
+
+    alerts = monitor.run(args.ds)
+    return f"监测 {args.ds}: {len(alerts)} 条告警" + "".join(
+        f"\n  [{a.severity}] {a.message}" for a in alerts
+    )
+
+
+def cmd_load(args: argparse.Namespace) -> str:
+    from pipeline import load
+
+    loaded = load.run(args.ds)
+    return f"装载 {args.ds}: " + ", ".join(f"{name} {rows} 行" for name, rows in loaded.items())
+
+
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "conform": cmd_conform,
+    "reconcile": cmd_reconcile,
+    "monitor": cmd_monitor,
+    "load": cmd_load,
+}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -35,6 +90,11 @@ def parser() -> argparse.ArgumentParser:
     ing = sub.add_parser("ingest", help="一条交换路由的一个逻辑日期 → bronze")
     ing.add_argument("--route", required=True)
     ing.add_argument("--ds", required=True, type=date.fromisoformat)
+    for name, help_text in DS_COMMANDS.items():
+        command = sub.add_parser(name, help=help_text)
+        if name == "conform":
+            command.add_argument("--dataset", required=True, help="数据集，逗号分隔，如 person,card")
+        command.add_argument("--ds", required=True, type=date.fromisoformat)
     return p
 
 

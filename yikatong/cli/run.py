@@ -14,7 +14,7 @@ from rich.console import Console
 
 from yikatong.settings import get_settings
 
-console = Console()
+console = Console(soft_wrap=True)
 
 
 def stage_database() -> str:
