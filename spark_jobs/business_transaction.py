@@ -1,0 +1,64 @@
+"""经办业务流水 (社保业务信息库): ``ywk_transaction`` → ``silver.business_transaction``.
+
+One row per transaction (交易流水号 AAE076) per batch: 业务类型, the outlet (经办机构), the time, the
+person as token and masks, and the staff member who handled it (经办人 AAE011): a staff name is
+personal data too, so it is kept as a token (workload per person without the name) and a mask.
+Run: ``python -m spark_jobs.business_transaction --ds 2026-11-27``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from spark_jobs.batches import LINEAGE, batch_rows, parse_ds, write_batch
+from spark_jobs.checks import person_names, with_document_check, with_name_check
+from spark_jobs.common import RunResult, protect, run, with_lineage, with_text_check
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql import DataFrame, SparkSession
+
+DATASET = "business_transaction"
+ROUTE = "business.ywk_transaction"
+SOURCE_TABLE = "ywk_transaction"  # lineage names the source table, as every silver job does
+PERSONAL = {"aac002": "id_number", "aac003": "name", "aae011": "name"}
+RENAMED = {"aae076": "transaction_id", "ywlx": "business_type", "ywlxmc": "business_type_name",
+           "aac002_token": "id_token", "aac002_masked": "id_masked",
+           "aac003_masked": "name_masked",
+           "aae011_token": "staff_token", "aae011_masked": "staff_masked", "jbjgbm": "outlet_code",
+           "jbjgmc": "outlet_name", "aab301": "region_code", "jysj": "transacted_at",
+           "aae036": "handled_at"}  # fmt: skip
+CHECKS = ["_id_check", "_name_ok", "_text_ok"]
+
+
+def transform(transactions: DataFrame, names: DataFrame, ds: date) -> DataFrame:
+    """Checks on the plaintext, then tokens and masks for the person and the 经办人."""
+    from pyspark.sql import functions as F
+
+    checked = with_document_check(transactions, "aac002", today=ds)
+    checked = with_name_check(checked, names, "aac002", "aac003")
+    checked = with_text_check(checked, ["aac003", "aae011", "jbjgmc"])
+    protected = protect(checked, PERSONAL, keep_cipher=set())
+    conformed = protected.select(
+        *(F.col(old).alias(new) for old, new in RENAMED.items()), *CHECKS, "_batch_id", "_logical_date"
+    )
+    return with_lineage(conformed, SOURCE_TABLE, ["transaction_id"]).select(
+        *RENAMED.values(), *CHECKS, *LINEAGE
+    )
+
+
+def build(spark: SparkSession, ds: date) -> DataFrame:
+    return transform(batch_rows(spark, ROUTE, ds), person_names(spark, ds), ds)
+
+
+def finish(_spark: SparkSession, accepted: pa.Table, ds: date) -> None:
+    write_batch(DATASET, accepted, ds)
+
+
+def main(ds: date | None = None, spark: SparkSession | None = None) -> RunResult:
+    return run(DATASET, ds or parse_ds(), build, finish, spark)
+
+
+if __name__ == "__main__":
+    print(main())
