@@ -19,3 +19,12 @@ def spark() -> Iterator[SparkSession]:
     session = spark_session("ykt-tests")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def platform_databases(request: pytest.FixtureRequest) -> None:
+    """Integration tests find the platform's databases, as after `make run` (created once per run)."""
+    if any(item.get_closest_marker("integration") for item in request.session.items):
+        from yikatong import db
+
+        db.ensure_databases()
