@@ -35,9 +35,13 @@ batch = sa.Table(
 )
 
 
-@functools.cache
 def ensure_schema() -> None:
-    """Create the `pipeline` schema and tables when missing (cheap, once per process)."""
+    """Create the `pipeline` schema and tables when missing (once per process and server)."""
+    _ensure_schema(db.server_url().render_as_string(hide_password=False))
+
+
+@functools.cache
+def _ensure_schema(server: str) -> None:
     engine = db.engine("analytics")
     with engine.begin() as conn:
         conn.execute(sa.text("create schema if not exists pipeline"))
