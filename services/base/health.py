@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from services.base.db import SessionDep
-from services.migrations import head_revision
+from services.migrations import head_revisions
 
 router = APIRouter(prefix="/api/v1", tags=["运行状态"])
 
@@ -25,10 +25,11 @@ async def health() -> dict[str, str]:
 )
 async def ready(session: SessionDep) -> JSONResponse:
     try:
-        current = await session.scalar(sa.text("select version_num from alembic_version"))
+        rows = await session.scalars(sa.text("select version_num from alembic_version"))
+        current = tuple(sorted(rows))
     except Exception:  # any database failure means "not ready"
         return JSONResponse({"code": "NOT_READY", "message": "数据库不可用或未迁移", "detail": None}, 503)
-    if current != head_revision():
-        detail = {"current": current, "head": head_revision()}
+    if current != head_revisions():
+        detail = {"current": list(current), "head": list(head_revisions())}
         return JSONResponse({"code": "NOT_READY", "message": "数据库迁移未到最新版本", "detail": detail}, 503)
-    return JSONResponse({"status": "ready", "revision": current})
+    return JSONResponse({"status": "ready", "revision": ", ".join(current)})

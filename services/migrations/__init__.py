@@ -25,8 +25,12 @@ def config(database: str | None = None):
     return cfg
 
 
-def upgrade(database: str | None = None, revision: str = "head") -> None:
-    """Create the database when missing, then migrate it to `revision`."""
+def upgrade(database: str | None = None, revision: str = "heads") -> None:
+    """Create the database when missing, then migrate it to `revision` (every branch's head).
+
+    Each subsystem's tables are their own branch off ``0001`` (terminals, cards, channels,
+    catalog, ...), so subsystems add migrations independently; "heads" applies all of them.
+    """
     from alembic import command
 
     from services.base.db import database_name
@@ -37,7 +41,13 @@ def upgrade(database: str | None = None, revision: str = "head") -> None:
 
 
 @functools.cache
-def head_revision() -> str:
+def head_revisions() -> tuple[str, ...]:
+    """The head of every branch, sorted."""
     from alembic.script import ScriptDirectory  # imports mako and pygments: keep it off start-up
 
-    return ScriptDirectory(str(HERE)).get_current_head()
+    return tuple(sorted(ScriptDirectory(str(HERE)).get_heads()))
+
+
+def head_revision() -> str:
+    """The heads as one printable string (``0002_x, 0003_y``)."""
+    return ", ".join(head_revisions())
