@@ -36,6 +36,7 @@ NAME_MASTERS = (
     ("card_system.kgl_apply", ["sqid"], "aac002", "aac003"),
 )
 CARD_MASTERS = ("card_system.kgl_card", "holder.cyk_card")
+_SPACE = "[\\s\\u3000]"  # Java regex: ASCII whitespace and the full-width space
 
 
 def document_verdict(number: str | None, today: date | None = None) -> str:
@@ -79,8 +80,9 @@ def with_document_check(df: DataFrame, column: str, out: str = "_id_check", toda
 def person_names(spark: SparkSession, ds: date) -> DataFrame:
     """The agreed names per number: ``(_pn_id, _pn_name)`` for every name with the most master votes.
 
-    Each master row votes with its newest version; ties keep every tied name (no majority to
-    overrule a name the masters themselves disagree on).
+    Each master row votes with its newest version, spaces removed (a master's stray full-width
+    space is still the same name); ties keep every tied name (no majority to overrule a name the
+    masters themselves disagree on).
     """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -88,7 +90,7 @@ def person_names(spark: SparkSession, ds: date) -> DataFrame:
     votes = None
     for route_id, keys, id_col, name_col in NAME_MASTERS:
         rows = latest(bronze(spark, route_id, ds), keys).select(
-            F.upper(F.trim(F.col(id_col))).alias("_pn_id"), F.trim(F.col(name_col)).alias("_pn_name")
+            F.upper(F.trim(F.col(id_col))).alias("_pn_id"), _spaceless(name_col).alias("_pn_name")
         )
         votes = rows if votes is None else votes.unionByName(rows)
     counted = votes.where("_pn_id is not null and _pn_name is not null").groupBy("_pn_id", "_pn_name").count()
@@ -97,7 +99,8 @@ def person_names(spark: SparkSession, ds: date) -> DataFrame:
 
 
 def with_name_check(df: DataFrame, names: DataFrame, id_col: str, name_col: str, out: str = "_name_ok"):
-    """``out`` = the name is one the masters agree on, or the masters do not know the number."""
+    """``out`` = the name has no space inside and is one the masters agree on (or they do not know
+    the number). A homophone or a stray space typed by a clerk (姓名异写) fails it."""
     from pyspark.sql import functions as F
 
     known = names.select(F.col("_pn_id").alias("_nk_id")).distinct().withColumn("_nk", F.lit(True))
@@ -105,11 +108,20 @@ def with_name_check(df: DataFrame, names: DataFrame, id_col: str, name_col: str,
     key = F.upper(F.trim(F.col(id_col)))
     joined = (
         df.withColumn("_n_id", key)
-        .join(agreed, (F.col("_n_id") == F.col("_pn_id")) & (F.col(name_col) == F.col("_pn_name")), "left")
+        .join(
+            agreed, (F.col("_n_id") == F.col("_pn_id")) & (_spaceless(name_col) == F.col("_pn_name")), "left"
+        )
         .join(known, F.col("_n_id") == F.col("_nk_id"), "left")
     )
-    verdict = F.col(name_col).isNotNull() & (F.col("_na").isNotNull() | F.col("_nk").isNull())
+    spaced = F.col(name_col).rlike(_SPACE)
+    verdict = F.col(name_col).isNotNull() & ~spaced & (F.col("_na").isNotNull() | F.col("_nk").isNull())
     return joined.withColumn(out, verdict).drop("_n_id", "_pn_id", "_pn_name", "_na", "_nk_id", "_nk")
+
+
+def _spaceless(column: str):
+    from pyspark.sql import functions as F
+
+    return F.regexp_replace(F.col(column), _SPACE, "")
 
 
 def card_numbers(spark: SparkSession, ds: date) -> DataFrame:

@@ -52,8 +52,9 @@ def world():
     from yikatong.settings import get_settings
 
     sources = get_settings().sources_dir
-    for stale in ("archive", "rejected"):  # deliveries archived by an earlier run would load twice
-        shutil.rmtree(sources / "exchange" / stale, ignore_errors=True)
+    # files an earlier (or larger) simulation left behind would be ingested with this world's
+    for stale in ("exchange/archive", "exchange/rejected", "card_events", "truth"):
+        shutil.rmtree(sources / stale, ignore_errors=True)
     db.ensure_databases()
     simulation.simulate("small", SEED, DIRT)
     for route_id in [*MASTERS, *ROUTES]:

@@ -44,11 +44,12 @@ def test_name_agrees_with_the_masters(spark) -> None:
             ("4", other, "李铭"),
             ("5", id_number("51110219700101789"), "赵六"),
             ("6", VALID, None),
+            ("7", VALID, "王 伟"),
         ],
         "k string, aac002 string, aac003 string",
     )
     checked = {r["k"]: r["_name_ok"] for r in with_name_check(rows, names, "aac002", "aac003").collect()}
-    assert checked == {"1": True, "2": False, "3": False, "4": True, "5": True, "6": False}
+    assert checked == {"1": True, "2": False, "3": False, "4": True, "5": True, "6": False, "7": False}
 
 
 @pytest.mark.spark
