@@ -6,13 +6,19 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 export UV_LINK_MODE := copy
 
-.PHONY: run test setup setup-core setup-airflow setup-superset lint bench clean-venvs
+.PHONY: run test test-data setup setup-core setup-airflow setup-superset lint bench clean-venvs
 
 run: setup
 	$(VENV)/bin/ykt run
 
-test: setup
+test: setup test-data
 	scripts/test.sh
+
+# Test photographs published on PyPI (face_recognition's sdist), fetched once at set-up.
+test-data: var/cache/face-samples/.fetched
+var/cache/face-samples/.fetched: $(VENV)/.installed
+	$(VENV)/bin/python tests/capabilities/face_samples.py
+	touch $@
 
 setup: setup-core setup-airflow setup-superset
 

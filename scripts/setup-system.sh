@@ -6,6 +6,9 @@ set -euo pipefail
 need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc)  # Excel tests: workbooks saved by Calc
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)  # CJK font: generated ID-card images (OCR tests)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)  # browser tests of the Superset dashboards
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "安装系统依赖 / installing system packages: ${need[*]}"

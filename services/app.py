@@ -21,9 +21,34 @@ from services.audit.router import router as audit_router
 from services.base import handlers
 from services.base.health import router as health_router
 from services.base.middleware import BodyLimit, RequestContext
+from services.capabilities import sweeper as capability_sweeper
+from services.capabilities.keys_router import router as capability_keys_router
+from services.capabilities.partners import router as partners_router
+from services.capabilities.router import router as capabilities_router
+from services.cards import retry_loop
+from services.cards.batch_router import router as card_batches_router
+from services.cards.device_router import router as card_device_router
+from services.cards.records_router import router as card_records_router
+from services.cards.stats_router import router as stats_router
+from services.cards.stock_router import router as blank_cards_router
+from services.cards.writeback_router import router as writebacks_router
+from services.catalog.access_router import router as catalog_access_router
+from services.catalog.page import router as catalog_page_router
+from services.catalog.page_requests import router as catalog_requests_page_router
+from services.catalog.router import router as catalog_router
+from services.channels import outbox as channel_outbox
+from services.channels.h5 import router as channel_h5_router
+from services.channels.router import public as channels_router
+from services.channels.router import staff as channel_staff_router
+from services.channels.uploads_router import router as channel_uploads_router
+from services.knowledge.router import router as knowledge_router
+from services.terminals.alarms_router import router as alarms_router
+from services.terminals.device_monitoring_router import router as device_monitoring_router
 from services.terminals.device_router import router as device_router
 from services.terminals.imports_router import router as imports_router
+from services.terminals.monitoring_router import router as monitoring_router
 from services.terminals.router import router as devices_router
+from services.terminals.work_orders_router import router as work_orders_router
 from yikatong.settings import get_settings
 
 DESCRIPTION = """
@@ -42,7 +67,22 @@ TAGS = [
     {"name": "审计日志", "description": "查阅与校验审计链（审计管理员）"},
     {"name": "设备管理", "description": "自助终端登记、编辑、查询、停用、导出"},
     {"name": "设备批量登记", "description": "Excel 模板、批量登记、失败行下载与重新上传"},
+    {"name": "远程管理与监控", "description": "自检记录、设备日志、运行情况、在线状态与状态变化历史"},
+    {"name": "告警与工单", "description": "告警确认与清除，故障派单、维修记录、关闭工单"},
+    {"name": "预制卡管理", "description": "设备预制卡数量、已使用、未使用，添加预制卡与添加详情"},
+    {"name": "成品卡管理", "description": "设备上传的成品卡及领取状态（待领 / 领卡成功 / 领卡失败）"},
+    {"name": "发卡记录", "description": "领卡、补卡、换卡记录查询"},
+    {"name": "制卡批次", "description": "从省卡管系统获取的制卡数据（按批次）"},
+    {"name": "数据回盘", "description": "回盘记录、自动重试、失败列表与手工回盘"},
+    {"name": "业务统计", "description": "设备、网点、发卡、补卡、换卡、预制卡、废卡统计"},
+    {"name": "数据资源目录", "description": "检索、维护敏感与开放级别、变更历史、血缘、同步"},
+    {"name": "数据资源申请与授权", "description": "部门申请、审批、授权（列与期限）、按授权实时查询"},
     {"name": "终端接口", "description": "设备以 HMAC-SM3 签名调用的接口"},
+    {"name": "知识管理", "description": "人社智能知识库条目的查询、新增、修改、停用"},
+    {"name": "合作系统", "description": "调用平台能力的外部系统：登记、停用、签名密钥"},
+    {"name": "平台能力", "description": "合作系统签名调用：身份证识别、照片检查、人证比对、智能问答"},
+    {"name": "渠道与线上业务", "description": "渠道登记、居民实名会话、线上办理、受理与审核"},
+    {"name": "密钥服务", "description": "SM4 数据密钥（主密钥包装）、SM2 密钥对、签名与验签"},
 ]
 ROUTERS = (
     health_router,
@@ -51,19 +91,48 @@ ROUTERS = (
     audit_router,
     devices_router,
     imports_router,
+    monitoring_router,
+    alarms_router,
+    work_orders_router,
+    blank_cards_router,
+    card_records_router,
+    card_batches_router,
+    writebacks_router,
+    stats_router,
+    catalog_router,
+    catalog_access_router,
+    catalog_page_router,
+    catalog_requests_page_router,
     device_router,
+    device_monitoring_router,
+    card_device_router,
+    knowledge_router,
+    partners_router,
+    capabilities_router,
+    capability_keys_router,
+    channel_staff_router,
+    channels_router,
+    channel_uploads_router,
+    channel_h5_router,
 )
 
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    task = asyncio.create_task(housekeeping.run_forever())
+    loops = (
+        housekeeping.run_forever,
+        retry_loop.run_forever,
+        capability_sweeper.run_forever,
+        channel_outbox.run_forever,
+    )
+    tasks = [asyncio.create_task(loop()) for loop in loops]
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def _bench_router() -> APIRouter:

@@ -1,4 +1,5 @@
-"""Periodic clean-up in each API worker: expired device nonces, used login challenges, old sessions.
+"""Periodic clean-up in each API worker: expired device nonces, used login challenges, old sessions;
+and the offline sweep of kiosks whose heartbeat timed out (`services.terminals.sweeper`).
 
 Idempotent deletes, so several workers running it at once is harmless.
 """
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 from services.admin.models import LoginChallenge
 from services.base import db
 from services.base.models import StaffSession
+from services.terminals import sweeper
 from services.terminals.models import DeviceNonce
 
 EVERY_S = 60
@@ -40,3 +42,7 @@ async def run_forever() -> None:
             await sweep()
         except Exception:  # the database may be restarting; try again next round
             log.warning("清理过期数据失败 / housekeeping failed", exc_info=True)
+        try:
+            await sweeper.sweep_offline()
+        except Exception:
+            log.warning("离线判定失败 / offline sweep failed", exc_info=True)

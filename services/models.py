@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("services.base.models", "services.admin.models", "services.terminals.models")
+MODEL_MODULES = (
+    "services.base.models",
+    "services.admin.models",
+    "services.terminals.models",
+    "services.terminals.monitoring_models",
+    "services.cards.models",
+    "services.catalog.models",
+    "services.capabilities.models",
+    "services.knowledge.models",
+    "services.channels.models",
+)
 
 
 def import_all() -> None:

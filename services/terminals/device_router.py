@@ -1,4 +1,4 @@
-"""终端接口（设备签名调用）：`/api/v1/device/...`。本期提供心跳；自检、日志、卡务随后加入。"""
+"""终端接口（设备签名调用）`/api/v1/device/...`：心跳（含部件状态）。自检、日志另有路由模块。"""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.base.db import SessionDep, utcnow
+from services.base.db import SessionDep
 from services.base.errors import ErrorBody
+from services.terminals import clock, status
+from services.terminals.components import Components
 from services.terminals.device_auth import CurrentDevice
 from services.terminals.signing import __doc__ as SIGNING_DOC
 
@@ -28,19 +30,31 @@ class HeartbeatIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     software_version: str | None = Field(None, max_length=32, description="终端软件版本")
+    components: Components | None = Field(
+        None, description="七个受监控部件的状态；全部正常则运行情况为“正常”，否则为“异常”（省略则不变）"
+    )
 
 
 class HeartbeatOut(BaseModel):
     device_id: str
     server_time: datetime = Field(description="服务器时间（用于校准设备时钟）")
     next_heartbeat_s: int = Field(description="建议的下次心跳间隔（秒）")
+    running_state: str | None = Field(None, description="本次上报部件状态得出的运行情况（正常 / 异常）")
+    faults: list[str] = Field(default_factory=list, description="异常部件代码")
 
 
 @router.post("/heartbeat", summary="设备心跳", response_model=HeartbeatOut, description=SIGNING_DOC)
 async def heartbeat(
     device: CurrentDevice, request: Request, session: SessionDep, body: HeartbeatIn | None = None
 ) -> HeartbeatOut:
-    now = utcnow()
-    device.last_seen_at, device.last_ip = now, request.client.host if request.client else None
+    now, ip = clock.now(), request.client.host if request.client else None
+    report = status.report_of(body.components if body else None, body.software_version if body else None)
+    await status.record_heartbeat(session, device.device_id, now, ip, report)
     await session.commit()
-    return HeartbeatOut(device_id=device.device_id, server_time=now, next_heartbeat_s=HEARTBEAT_EVERY_S)
+    return HeartbeatOut(
+        device_id=device.device_id,
+        server_time=now,
+        next_heartbeat_s=HEARTBEAT_EVERY_S,
+        running_state=report.get("running_state"),
+        faults=report.get("faults", []),
+    )

@@ -1,0 +1,123 @@
+"""设备运行状态（seed 2.3）：心跳 → 在线；部件状态 → 运行情况 正常 / 异常；每次变化记入历史并告警。
+
+A heartbeat whose news is "nothing changed" (still online, same running state and faulty
+components) is one statement: update the state row and the device's last-seen time together.
+Otherwise the state row is locked (`SELECT … FOR UPDATE`, so concurrent heartbeats of one device
+serialise across workers), the transitions are written to `terminal_state_change`, and alarms are
+raised for newly faulty components and cleared for recovered ones.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.terminals import alarms
+from services.terminals.components import OFFLINE, Components, fault_text, faults, running_state
+from services.terminals.models import Device
+from services.terminals.monitoring_models import DeviceState, StateChange
+
+ONLINE_KIND, RUNNING_KIND = "在线状态", "运行情况"
+HEARTBEAT, TIMEOUT = "心跳", "超时"
+
+
+def _quiet_heartbeat(device_id: str, now: datetime, ip: str | None, report: dict) -> sa.Update:
+    """Update state and device in one statement when nothing changes; returns no row otherwise."""
+    unchanged = [DeviceState.device_id == device_id, DeviceState.online.is_(True)]
+    if "running_state" in report:
+        unchanged += [
+            DeviceState.running_state == report["running_state"],
+            DeviceState.faults == sa.cast(report["faults"], DeviceState.faults.type),
+        ]
+    values = {k: v for k, v in report.items() if k in ("components", "software_version")}
+    state = (
+        sa.update(DeviceState)
+        .where(*unchanged)
+        .values(last_heartbeat_at=now, **values)
+        .returning(DeviceState.device_id)
+        .cte("quiet_state")
+    )
+    return (
+        sa.update(Device)
+        .where(Device.device_id == device_id, sa.exists(sa.select(state.c.device_id)))
+        .values(last_seen_at=now, last_ip=ip, updated_at=Device.updated_at)  # a heartbeat is no edit
+        .returning(Device.device_id)
+    )
+
+
+def report_of(components: Components | None, software_version: str | None) -> dict:
+    """What a heartbeat tells: components (with the running state they imply) and the version."""
+    report: dict = {}
+    if software_version:
+        report["software_version"] = software_version
+    if components is not None:
+        codes = faults(components)
+        report |= {
+            "components": components.model_dump(exclude_none=True),
+            "faults": codes,
+            "running_state": running_state(codes),
+            "parts": {code: getattr(components, code) for code in codes},
+        }
+    return report
+
+
+async def record_heartbeat(
+    session: AsyncSession, device_id: str, now: datetime, ip: str | None, report: dict
+) -> DeviceState | None:
+    """Apply one heartbeat (the caller commits). Returns the state row when it changed."""
+    quiet = {k: v for k, v in report.items() if k != "parts"}
+    connection = await session.connection()  # Core, not ORM: the ORM drops a CTE update's RETURNING
+    if (await connection.execute(_quiet_heartbeat(device_id, now, ip, quiet))).first() is not None:
+        return None
+    await session.execute(
+        pg_insert(DeviceState)
+        .values(device_id=device_id, online=False, running_state="未知", faults=[])
+        .on_conflict_do_nothing()
+    )
+    state = await session.scalar(
+        sa.select(DeviceState).where(DeviceState.device_id == device_id).with_for_update()
+    )
+    if not state.online:
+        await _came_online(session, state, now)
+    if "running_state" in report:
+        await _new_running_state(session, state, report, now)
+    state.last_heartbeat_at = now
+    state.components = quiet.get("components", state.components)
+    state.software_version = report.get("software_version", state.software_version)
+    await session.execute(
+        sa.update(Device)
+        .where(Device.device_id == device_id)
+        .values(last_seen_at=now, last_ip=ip, updated_at=Device.updated_at)
+    )
+    return state
+
+
+async def _came_online(session: AsyncSession, state: DeviceState, now: datetime) -> None:
+    previous = "离线" if state.online_changed_at else None
+    session.add(
+        StateChange(device_id=state.device_id, at=now, kind=ONLINE_KIND, from_state=previous,
+                    to_state="在线", faults=[], cause=HEARTBEAT)
+    )  # fmt: skip
+    state.online, state.online_changed_at = True, now
+    await alarms.auto_clear(session, state.device_id, [OFFLINE], now)
+
+
+async def _new_running_state(session: AsyncSession, state: DeviceState, report: dict, now: datetime) -> None:
+    new_state, new_faults = report["running_state"], report["faults"]
+    if (state.running_state, list(state.faults or [])) == (new_state, new_faults):
+        return
+    old_faults = list(state.faults or [])
+    session.add(
+        StateChange(device_id=state.device_id, at=now, kind=RUNNING_KIND, from_state=state.running_state,
+                    to_state=new_state, faults=new_faults, cause=HEARTBEAT)
+    )  # fmt: skip
+    state.running_state, state.faults, state.running_changed_at = new_state, new_faults, now
+    for code in new_faults:
+        if code not in old_faults:
+            await alarms.raise_alarm(
+                session, state.device_id, code, fault_text(code, report["parts"][code]), now
+            )
+    await alarms.auto_clear(session, state.device_id, [c for c in old_faults if c not in new_faults], now)
