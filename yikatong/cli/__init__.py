@@ -24,8 +24,11 @@ app.command("status", help="平台各服务地址与状态")(run.status)
 PLUGINS: tuple[tuple[str, str, str], ...] = (
     ("simulators.cli", "simulate", "simulate"),
     ("pipeline.cli", "app", "pipeline"),
+    ("pipeline.dbt_cli", "app", "dbt"),
     ("services.cli", "app", "api"),
     ("services.cli", "audit_app", "audit"),
+    ("services.catalog.cli", "app", "catalog"),
+    ("superset_assets.cli", "app", "superset"),
 )
 
 

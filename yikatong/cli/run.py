@@ -36,16 +36,51 @@ def stage_sources() -> str:
     return f"上游模拟数据（{s.scale}）{verb}：{result.summary()}；fingerprint {result.fingerprint[:16]}…"
 
 
+def stage_pipeline() -> str:
+    from pipeline.cli import stage_pipeline as daily_run
+
+    return daily_run()
+
+
+def stage_airflow() -> str:
+    from pipeline.cli import stage_airflow as serve_airflow
+
+    return serve_airflow()
+
+
 def stage_api() -> str:
     from services.cli import stage_api as start_api
 
     return start_api()
 
 
+def stage_superset() -> str:
+    from superset_assets.loader import stage_superset as load_and_serve
+
+    return load_and_serve()
+
+
+def stage_dbt_docs() -> str:
+    from pipeline.dbt_cli import stage_docs
+
+    return stage_docs()
+
+
+def stage_fleet() -> str:
+    from simulators.kiosk_process import stage_fleet as start_fleet
+
+    return start_fleet()
+
+
 STAGES: list[tuple[str, Callable[[], str]]] = [
     ("数据库", stage_database),
     ("上游系统模拟", stage_sources),
-    ("API 服务", stage_api),
+    ("API 服务", stage_api),  # before the pipeline: it migrates `ops`, which the pipeline extracts
+    ("终端模拟", stage_fleet),
+    ("数据流水线", stage_pipeline),
+    ("Airflow", stage_airflow),
+    ("dbt 文档", stage_dbt_docs),
+    ("Superset", stage_superset),
 ]
 
 
@@ -77,3 +112,4 @@ def status() -> None:
     console.print(f"上游模拟数据文件：{s.sources_dir}")
     console.print(f"数据湖：{s.lake_root}")
     console.print("连接串：ykt db url <库名>；停止数据库：ykt db stop")
+    console.print(f"dbt 文档：http://127.0.0.1:{s.dbt_docs_port}（ykt dbt docs / docs-stop）")

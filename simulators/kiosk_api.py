@@ -1,0 +1,195 @@
+"""自助机模拟与平台的对接：设备签名调用、工作人员登记设备与添加预制卡、凭证保存。
+
+The fleet speaks only the platform's public HTTP API: the staff API (`/api/v1/admin/...`, a bearer
+token) to register its kiosks and put blank cards in them, and the device API
+(`/api/v1/device/...`, HMAC-SM3 signed with each kiosk's credential, `services.terminals.signing`).
+Credentials are kept in `<home>/kiosk-fleet/credentials.json` (mode 600) so a restarted fleet
+reuses its registrations; a kiosk registered earlier whose secret is lost gets a reissued one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from services.terminals.signing import sign_headers
+from simulators.kiosk_model import Call, Kiosk
+from yikatong import regions
+from yikatong.settings import get_settings
+
+DEVICE_SEQ_BASE = 8000  # fleet kiosks are LS-<county>-8001…, apart from devices staff register
+REFILL_BELOW, REFILL_QUANTITY = 40, 300
+
+
+def fleet_dir() -> Path:
+    path = get_settings().home / "kiosk-fleet"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def layout(count: int) -> list[tuple[str, str]]:
+    """(device ID, outlet) for `count` kiosks, dealt over the counties in turn, then their outlets."""
+    by_county = {c: regions.outlets(c) for c in sorted(regions.COUNTIES)}
+    by_county = {c: outlets for c, outlets in by_county.items() if outlets}
+    counties, out = list(by_county), []
+    for i in range(count):
+        county = counties[i % len(counties)]
+        outlets = by_county[county]
+        outlet = outlets[(i // len(counties)) * 7 % len(outlets)]
+        out.append((f"LS-{county}-{DEVICE_SEQ_BASE + i + 1}", outlet.code))
+    return out
+
+
+class CredentialStore:
+    """Device secrets on disk, one JSON object `{device_id: secret_hex}`."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or fleet_dir() / "credentials.json"
+        self.secrets: dict[str, str] = json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def save(self) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.secrets, indent=1, sort_keys=True))
+        tmp.chmod(0o600)
+        os.replace(tmp, self.path)
+
+
+@dataclass
+class Tally:
+    """What the fleet did, as the platform answered it."""
+
+    ok: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    blank_used: dict[str, int] = field(default_factory=dict)  # device -> cards the server counted
+    blank_added: dict[str, int] = field(default_factory=dict)
+    writebacks_failed: dict[str, int] = field(default_factory=dict)  # device -> failures reported
+    heartbeats: int = 0
+
+    def as_dict(self) -> dict:
+        total = lambda d: sum(d.values())  # noqa: E731
+        return {
+            "ok": dict(sorted(self.ok.items())),
+            "errors": dict(sorted(self.errors.items())),
+            "heartbeats": self.heartbeats,
+            "blank_used": total(self.blank_used),
+            "blank_added": total(self.blank_added),
+            "writebacks_failed": total(self.writebacks_failed),
+        }
+
+
+class PlatformError(RuntimeError):
+    """The platform refused a staff call the fleet needs (message in Chinese)."""
+
+
+class FleetApi:
+    """The two faces of the platform the fleet uses, over one `httpx.AsyncClient`."""
+
+    def __init__(
+        self, http: httpx.AsyncClient, staff_headers: dict[str, str], store: CredentialStore
+    ) -> None:
+        self.http, self.staff_headers, self.store = http, staff_headers, store
+        self.tally = Tally()
+        self.last_components: dict[str, dict] = {}  # device -> components of its last accepted heartbeat
+
+    async def _staff(self, method: str, path: str, **kwargs) -> httpx.Response:
+        return await self.http.request(method, path, headers=self.staff_headers, **kwargs)
+
+    async def ensure_registered(self, kiosk: Kiosk) -> None:
+        """Register the kiosk (or reuse it; reissue a lost secret) and give it blank cards."""
+        device_id = kiosk.device_id
+        known = await self._staff("GET", f"/api/v1/admin/devices/{device_id}")
+        if known.status_code == 404:
+            body = {
+                "device_id": device_id,
+                "name": f"模拟自助机{device_id[-4:]}号",
+                "device_type": "自助制发卡一体机",
+                "outlet_code": kiosk.outlet_code,
+                "address": f"{regions.get(kiosk.outlet_code).full_name}服务大厅",
+                "manufacturer": "模拟终端",
+                "serial_no": f"SIM{kiosk.index:05d}",
+            }
+            created = await self._staff("POST", "/api/v1/admin/devices", json=body)
+            _expect(created, 201, f"登记设备 {device_id}")
+            self.store.secrets[device_id] = created.json()["credential"]["secret"]
+        elif known.status_code == 200 and device_id not in self.store.secrets:
+            issued = await self._staff("POST", f"/api/v1/admin/devices/{device_id}/credential")
+            _expect(issued, 200, f"重新签发 {device_id} 的凭证")
+            self.store.secrets[device_id] = issued.json()["secret"]
+        else:
+            _expect(known, 200, f"查询设备 {device_id}")
+        self.store.save()
+        await self.refill(kiosk, force=False)
+
+    async def refill(self, kiosk: Kiosk, *, force: bool) -> None:
+        """Staff put blank cards in when the kiosk runs low (what an outlet clerk does)."""
+        ledger = await self._staff("GET", f"/api/v1/admin/blank-cards/{kiosk.device_id}")
+        _expect(ledger, 200, f"查询 {kiosk.device_id} 的预制卡")
+        remaining = ledger.json()["remaining"]
+        if force or remaining < REFILL_BELOW:
+            body = {"quantity": REFILL_QUANTITY, "remark": "终端模拟补充预制卡"}
+            added = await self._staff(
+                "POST", f"/api/v1/admin/blank-cards/{kiosk.device_id}/additions", json=body
+            )
+            _expect(added, 201, f"为 {kiosk.device_id} 添加预制卡")
+            remaining = added.json()["ledger"]["remaining"]
+            _add(self.tally.blank_added, kiosk.device_id, REFILL_QUANTITY)
+        kiosk.blank_remaining = remaining
+
+    async def send(self, kiosk: Kiosk, call: Call) -> httpx.Response:
+        """One signed device call; the balance and the tally follow the answer."""
+        raw = b"" if call.body is None else json.dumps(call.body, ensure_ascii=False).encode()
+        secret = self.store.secrets[kiosk.device_id]
+        headers = sign_headers(kiosk.device_id, secret, call.method, call.path, raw)
+        if raw:
+            headers["Content-Type"] = "application/json"
+        answer = await self.http.request(call.method, call.path, content=raw, headers=headers)
+        await self._account(kiosk, call, answer)
+        return answer
+
+    async def _account(self, kiosk: Kiosk, call: Call, answer: httpx.Response) -> None:
+        if answer.is_success:
+            _add(self.tally.ok, call.kind, 1)
+            data = answer.json()
+            if call.kind == "heartbeat":
+                self.tally.heartbeats += 1
+                self.last_components[kiosk.device_id] = call.body["components"]
+            balance = data.get("balance", data) if call.kind in ("blank_use", "issuance") else None
+            if balance is not None:
+                kiosk.blank_remaining = balance["remaining"]
+                if not balance.get("duplicate"):
+                    _add(self.tally.blank_used, kiosk.device_id, call.body.get("quantity", 1))
+            if call.kind == "writeback" and call.body["result"] == "失败" and not data.get("duplicate"):
+                _add(self.tally.writebacks_failed, kiosk.device_id, 1)
+            return
+        code = _code(answer)
+        _add(self.tally.errors, f"{call.kind}:{code}", 1)
+        if code == "STOCK_INSUFFICIENT":
+            await self.refill(kiosk, force=True)
+        if kiosk.blank_remaining < REFILL_BELOW:
+            await self.refill(kiosk, force=False)
+
+    async def run(self, kiosk: Kiosk, calls: list[Call]) -> None:
+        for call in calls:
+            await self.send(kiosk, call)
+        if kiosk.blank_remaining < REFILL_BELOW:
+            await self.refill(kiosk, force=False)
+
+
+def _add(counter: dict[str, int], key: str, n: int) -> None:
+    counter[key] = counter.get(key, 0) + n
+
+
+def _code(answer: httpx.Response) -> str:
+    try:
+        return str(answer.json().get("code", answer.status_code))
+    except ValueError:
+        return str(answer.status_code)
+
+
+def _expect(answer: httpx.Response, status: int, what: str) -> None:
+    if answer.status_code != status:
+        raise PlatformError(f"{what}失败：HTTP {answer.status_code} {answer.text[:300]}")
