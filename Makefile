@@ -6,13 +6,16 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 export UV_LINK_MODE := copy
 
-.PHONY: run test test-data setup setup-core setup-airflow setup-superset lint bench clean-venvs
+.PHONY: run test test-e2e test-data setup setup-core setup-airflow setup-superset lint bench clean-venvs
 
 run: setup
 	$(VENV)/bin/ykt run
 
 test: setup test-data
 	scripts/test.sh
+
+test-e2e: setup test-data
+	PYTEST_MARKERS=e2e scripts/test.sh
 
 # Test photographs published on PyPI (face_recognition's sdist), fetched once at set-up.
 test-data: var/cache/face-samples/.fetched

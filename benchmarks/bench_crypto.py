@@ -7,20 +7,17 @@ same rounds as the baseline. Results go to ``benchmarks/results/crypto.json``.
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib.metadata
-import json
 import os
 import platform
 import secrets
-import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from cryptography.hazmat.backends.openssl.backend import backend as openssl_backend
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from benchmarks._report import summary, write
 from yikatong.crypto import (
     KeyRing,
     Sm4Gcm,
@@ -37,7 +34,6 @@ FIELDS = 200_000
 SM3_BYTES = 32 * 1024 * 1024
 SM2_OPS = 10
 TARGET_FIELDS_PER_S = 100_000
-RESULTS = Path(__file__).resolve().parent / "results" / "crypto.json"
 
 
 def pin_to_one_core() -> int:
@@ -54,7 +50,9 @@ def id_numbers(count: int) -> list[str]:
 
 
 def _summary(rates: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(rates), "min": min(rates), "max": max(rates)}
+    figure = summary(rates, suffix="", digits=1)
+    figure.pop("runs")
+    return figure
 
 
 def measure(workloads: dict[str, tuple[Callable[[], object], float, str]]) -> dict[str, dict]:
@@ -128,7 +126,6 @@ def other_workloads() -> dict[str, tuple[Callable[[], object], float, str]]:
 
 def run() -> dict:
     """Measure everything and return the result document."""
-    nproc = os.cpu_count()
     loadavg_before = os.getloadavg()[0]
     cpu = pin_to_one_core()
     workloads = field_workloads(id_numbers(FIELDS)) | other_workloads()
@@ -139,14 +136,11 @@ def run() -> dict:
         "unit": "pii_encrypt / aes128_gcm",
     }
     return {
-        "benchmark": "crypto",
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "cryptography": importlib.metadata.version("cryptography"),
         "openssl": openssl_backend.openssl_version_text(),
         "gmssl": importlib.metadata.version("gmssl"),
         "cpu_model": platform.processor() or platform.machine(),
-        "nproc": nproc,
         "pinned_cpu": cpu,
         "loadavg_before": loadavg_before,
         "loadavg_after": os.getloadavg()[0],
@@ -163,7 +157,7 @@ def run() -> dict:
 def print_table(result: dict) -> None:
     print(
         f"crypto benchmark — {result['fields']:,} × {result['field_bytes']}-byte fields, "
-        f"median of {result['runs']} runs, pinned to CPU {result['pinned_cpu']} of {result['nproc']}"
+        f"median of {result['runs']} runs, pinned to CPU {result['pinned_cpu']} of {os.cpu_count()}"
     )
     print(f"{'figure':<22}{'median':>12}{'min':>12}{'max':>12}{'cpu median':>13}  unit")
     for name, figure in result["figures"].items():
@@ -187,10 +181,10 @@ def print_table(result: dict) -> None:
 
 def main() -> None:
     result = run()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print_table(result)
-    print(f"written to {RESULTS}")
+    figures = result["figures"]
+    extra = {k: v for k, v in result.items() if k != "figures"}
+    print(f"written to {write('crypto', '.venv/bin/python -m benchmarks.bench_crypto', figures, **extra)}")
 
 
 if __name__ == "__main__":

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import os
+import itertools
 import shutil
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,10 +24,10 @@ from pathlib import Path
 
 import duckdb
 
+from benchmarks._report import interleaved, readme_line, write
 from simulators import events
 from simulators.scales import ANCHOR, SCALES
 
-RESULTS = Path(__file__).resolve().parent / "results"
 TARGET_SECONDS = 120.0  # the issue's aim (≤ 5 min is the hard limit)
 
 
@@ -86,21 +84,19 @@ def run_baseline(rows: int, days: int, out: Path) -> float:
     return elapsed
 
 
-def _interleaved(runs: int, works: dict[str, Callable[[Path], float]], scratch: Path) -> dict[str, dict]:
-    """One warm-up of each, then A B A B … so both see the same machine load; medians per work."""
-    times: dict[str, list[float]] = {name: [] for name in works}
-    for i in range(runs + 1):
-        for name, work in works.items():
-            out = scratch / f"{name}{i}"
-            out.mkdir(parents=True)
-            seconds = work(out)
+def _in_fresh_folder(name: str, work: Callable[[Path], float], scratch: Path) -> Callable[[], float]:
+    """``work`` given a new empty folder on every call (removed afterwards)."""
+    calls = itertools.count()
+
+    def run() -> float:
+        out = scratch / f"{name}{next(calls)}"
+        out.mkdir(parents=True)
+        try:
+            return work(out)
+        finally:
             shutil.rmtree(out, ignore_errors=True)
-            if i:  # the first round is the warm-up
-                times[name].append(seconds)
-    return {
-        name: {"median_s": statistics.median(t), "min_s": min(t), "max_s": max(t), "runs": runs}
-        for name, t in times.items()
-    }
+
+    return run
 
 
 def main() -> None:
@@ -120,68 +116,38 @@ def main() -> None:
         return seconds
 
     with tempfile.TemporaryDirectory(prefix="bench_events_") as tmp:
-        figures = _interleaved(
-            args.runs,
-            {
-                "write_events": ours,
-                # the same number of rows as the run just before it
-                "duckdb_baseline": lambda out: run_baseline(rows_seen[-1], world.scale.event_days, out),
-            },
-            Path(tmp),
-        )
+        works = {
+            "write_events": ours,
+            # the same number of rows as the run just before it
+            "duckdb_baseline": lambda out: run_baseline(rows_seen[-1], world.scale.event_days, out),
+        }
+        figures = interleaved(args.runs, {n: _in_fresh_folder(n, w, Path(tmp)) for n, w in works.items()})
     mine, base = figures["write_events"], figures["duckdb_baseline"]
     rows = rows_seen[-1]
-    report = {
-        "benchmark": "events",
-        "command": f".venv/bin/python -m benchmarks.bench_events --scale {args.scale} --runs {args.runs}",
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "nproc": os.cpu_count(),
+    command = f".venv/bin/python -m benchmarks.bench_events --scale {args.scale} --runs {args.runs}"
+    extra = {
         "scale": args.scale,
         "residents": world.residents.num_rows,
         "cards": world.cards.num_rows,
         "events": rows,
         "days": world.scale.event_days,
         "world_build_s": round(build_s, 1),
-        "figures": {"write_events": _rounded(mine), "duckdb_baseline": _rounded(base)},
         "events_per_s": round(rows / mine["median_s"]),
         "ratio_vs_baseline": round(mine["median_s"] / base["median_s"], 2),
         "target_s": TARGET_SECONDS,
         "meets_target": mine["median_s"] <= TARGET_SECONDS,
     }
-    _save(report)
-    print(json.dumps(report, ensure_ascii=False, indent=2))
-
-
-def _rounded(figures: dict[str, float]) -> dict[str, float]:
-    return {k: round(v, 2) if isinstance(v, float) else v for k, v in figures.items()}
-
-
-def _save(report: dict) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    name = "events.json" if report["scale"] == "bench" else f"events_{report['scale']}.json"
-    (RESULTS / name).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    _readme_line(report)
-
-
-def _readme_line(report: dict) -> None:
-    """This benchmark's row in the table of results/README.md (BENCHMARKS.md), replaced or appended."""
-    readme = RESULTS / "README.md"
-    name = "events" if report["scale"] == "bench" else f"events ({report['scale']})"
-    mine, base = report["figures"]["write_events"], report["figures"]["duckdb_baseline"]
-    row = (
-        f"| {name} | `{report['command']}` | {report['events']:,} card-use events over {report['days']} days "
-        f"written in {mine['median_s']:.0f} s median ({mine['min_s']:.0f}–{mine['max_s']:.0f} s), "
-        f"aim ≤ 120 s, limit ≤ 300 s; DuckDB baseline generating rows of the same width "
-        f"{base['median_s']:.0f} s, interleaved → ratio {report['ratio_vs_baseline']} "
-        f"({report['date'][:10]}) |"
+    name = "events" if args.scale == "bench" else f"events_{args.scale}"
+    path = write(name, command, figures, **extra)
+    readme_line(
+        "events" if args.scale == "bench" else f"events ({args.scale})",
+        command,
+        f"{rows:,} card-use events over {extra['days']} days written in {mine['median_s']:.0f} s median "
+        f"({mine['min_s']:.0f}–{mine['max_s']:.0f} s), aim ≤ 120 s, limit ≤ 300 s; DuckDB baseline "
+        f"generating rows of the same width {base['median_s']:.0f} s, interleaved → ratio "
+        f"{extra['ratio_vs_baseline']} ({dt.date.today()})",
     )
-    lines = readme.read_text(encoding="utf-8").splitlines() if readme.exists() else []
-    mine_at = [i for i, line in enumerate(lines) if line.startswith(f"| {name} |")]
-    if mine_at:
-        lines[mine_at[0]] = row
-    else:
-        lines.append(row)
-    readme.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(path.read_text(encoding="utf-8"))
 
 
 if __name__ == "__main__":

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
-import json
 import os
 import platform
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -28,12 +26,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from benchmarks._report import clocked, interleaved, write
 from yikatong import lake
 
 ROWS = 2_000_000
 RUNS = 3
 DAY = dt.date(2026, 1, 1)
-RESULTS = Path(__file__).resolve().parent / "results" / "lake.json"
 REGIONS = ["511102", "511111", "511112", "511113", "511123", "511124", "511126", "511129", "511132"]
 STATUSES = ["issued", "activated", "lost", "reissued", "cancelled"]
 
@@ -66,12 +64,6 @@ def hex_tokens(rng: np.random.Generator, count: int) -> pa.Array:
     return pa.StringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(text.tobytes()))
 
 
-def timed(work: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    work()
-    return time.perf_counter() - start
-
-
 def workloads(table: pa.Table, spark_frame: object, scratch: Path) -> dict[str, Callable[[], object]]:
     """name → work; each call writes to a fresh directory so runs do not grow a table."""
     counter = iter(range(1_000_000))
@@ -94,27 +86,19 @@ def workloads(table: pa.Table, spark_frame: object, scratch: Path) -> dict[str, 
     }
 
 
-def measure(works: dict[str, Callable[[], object]]) -> dict[str, list[float]]:
+def measure(works: dict[str, Callable[[], object]]) -> dict[str, dict]:
     """One warm-up round, then RUNS rounds with the workloads interleaved (A B C A B C …)."""
-    for work in works.values():
-        work()
-    seconds: dict[str, list[float]] = {name: [] for name in works}
-    for _ in range(RUNS):
-        for name, work in works.items():
-            seconds[name].append(timed(work))
-    return seconds
+    return interleaved(RUNS, {name: _seconds_of(work) for name, work in works.items()})
 
 
-def summarise(seconds: dict[str, list[float]]) -> tuple[dict, dict]:
+def _seconds_of(work: Callable[[], object]) -> Callable[[], float]:
+    return lambda: clocked(work)[0]
+
+
+def summarise(figures: dict[str, dict]) -> tuple[dict, dict]:
     """Figures (median/min/max seconds, rows/s) and the ratios against the parquet baseline."""
     figures = {
-        name: {
-            "median_s": statistics.median(values),
-            "min_s": min(values),
-            "max_s": max(values),
-            "rows_per_s": ROWS / statistics.median(values),
-        }
-        for name, values in seconds.items()
+        name: figure | {"rows_per_s": round(ROWS / figure["median_s"])} for name, figure in figures.items()
     }
     base = figures["parquet_baseline"]["median_s"]
     ratios = {f"{name}_vs_parquet": figure["median_s"] / base for name, figure in figures.items()}
@@ -142,10 +126,6 @@ def run() -> dict:
     spark.stop()
     figures, ratios = summarise(seconds)
     return {
-        "benchmark": "lake",
-        "command": ".venv/bin/python -m benchmarks.bench_lake",
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "nproc": os.cpu_count(),
         "loadavg_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "python": platform.python_version(),
         "versions": {p: importlib.metadata.version(p) for p in ("deltalake", "pyspark", "pyarrow")},
@@ -162,7 +142,7 @@ def run() -> dict:
 def print_table(result: dict) -> None:
     print(
         f"lake benchmark — {result['rows']:,} rows × {result['columns']} columns "
-        f"({result['arrow_mb']} MB in Arrow), median of {result['runs']}, nproc {result['nproc']}"
+        f"({result['arrow_mb']} MB in Arrow), median of {result['runs']}, nproc {os.cpu_count()}"
     )
     print(f"{'figure':<28}{'median s':>10}{'min s':>9}{'max s':>9}{'rows/s':>13}")
     for name, figure in result["figures"].items():
@@ -177,10 +157,9 @@ def print_table(result: dict) -> None:
 
 def main() -> None:
     result = run()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print_table(result)
-    print(f"written to {RESULTS}")
+    figures = result.pop("figures")
+    print(f"written to {write('lake', '.venv/bin/python -m benchmarks.bench_lake', figures, **result)}")
 
 
 if __name__ == "__main__":

@@ -14,9 +14,10 @@ the bronze card tables. Timed, in one process:
   missing card, missing or future time, negative amount, unknown scene), aggregate per kind and
   day. Its result must equal the same aggregate of our silver table (checked).
 
-The two alternate after one warm-up each (A B A B …); figures are medians of ``--runs``;
-results go to ``benchmarks/results/silver_events.json`` (``silver_events_<scale>.json`` below
-bench) and a line in ``benchmarks/results/README.md``.
+The two alternate (A B A B …, after one warm-up each unless ``--no-warmup``: at ``bench`` scale
+one pass takes minutes); figures are medians of ``--runs``; results go to
+``benchmarks/results/silver_events.json`` (``silver_events_<scale>.json`` below bench) and a line
+in ``benchmarks/results/README.md``. The figure of issue 3: 10M events (``bench``) in ≤ 8 min.
 """
 
 from __future__ import annotations
@@ -25,13 +26,13 @@ import argparse
 import datetime as dt
 import json
 import os
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from benchmarks._report import clocked, interleaved, readme_line, write
+
+TARGET_S = 480.0  # issue 3: 10M events bronze → silver in ≤ 8 min
 BASELINE_SQL = """
 with cards as (select distinct aaz500 from read_parquet($cards)),
 typed as (
@@ -90,11 +91,9 @@ def run_ours(spark) -> tuple[float, dict]:
     from simulators.scales import ANCHOR
     from spark_jobs import card_use_event
 
-    started = time.perf_counter()
-    result = card_use_event.main(ANCHOR, spark)
+    seconds, result = clocked(lambda: card_use_event.main(ANCHOR, spark))
     steps = {k: round(v, 1) for k, v in result.steps.items()}
-    return time.perf_counter() - started, {"accepted": result.accepted, "quarantined": result.quarantined,
-                                           "steps": steps}  # fmt: skip
+    return seconds, {"accepted": result.accepted, "quarantined": result.quarantined, "steps": steps}
 
 
 def run_baseline() -> tuple[float, list]:
@@ -107,11 +106,12 @@ def run_baseline() -> tuple[float, list]:
     params = {"events": files_of("bronze.card_events__card_events"), "scenes": str(SCENES),
               "cards": files_of("bronze.card_system__kgl_card"),
               "window_end": window_end(ANCHOR)}  # fmt: skip
-    started = time.perf_counter()
-    con = duckdb.connect()
-    rows = con.execute(BASELINE_SQL, params).fetchall()
-    con.close()
-    return time.perf_counter() - started, rows
+
+    def query() -> list:
+        with duckdb.connect() as con:
+            return con.execute(BASELINE_SQL, params).fetchall()
+
+    return clocked(query)
 
 
 def silver_aggregate() -> list:
@@ -121,19 +121,6 @@ def silver_aggregate() -> list:
     rows = con.execute(SILVER_SQL, {"silver": files_of("silver.card_use_event")}).fetchall()
     con.close()
     return rows
-
-
-def interleaved(runs: int, works: dict[str, Callable[[], float]]) -> dict[str, dict]:
-    """One warm-up of each, then A B A B …; median, min and max per work."""
-    times: dict[str, list[float]] = {name: [] for name in works}
-    for i in range(runs + 1):
-        for name, work in works.items():
-            seconds = work()
-            print(f"  {name} #{i}: {seconds:.1f} s", flush=True)
-            if i:
-                times[name].append(seconds)
-    return {name: {"median_s": round(statistics.median(t), 2), "min_s": round(min(t), 2),
-                   "max_s": round(max(t), 2), "runs": runs} for name, t in times.items()}  # fmt: skip
 
 
 def prepare(scale: str, seed: int, tmp: Path) -> tuple[object, int, dict]:
@@ -158,6 +145,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="bench", choices=("small", "demo", "bench"))
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-warmup", dest="warmup", action="store_false", help="no warm-up pass")
     parser.add_argument("--seed", type=int, default=20261128)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench_silver_events_") as tmp:
@@ -166,7 +154,7 @@ def main() -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
         report = measure(args, Path(tmp))
     save(report)
-    print(json.dumps(report, ensure_ascii=False, indent=2))
+    print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
 
 
 def measure(args: argparse.Namespace, tmp: Path) -> dict:
@@ -189,20 +177,18 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict:
         baseline_rows.append(result)
         return seconds
 
-    figures = interleaved(args.runs, {"spark_silver": ours, "duckdb_baseline": baseline})
+    works = {"spark_silver": ours, "duckdb_baseline": baseline}
+    figures = interleaved(args.runs, works, warmup=args.warmup)
     same = silver_aggregate() == baseline_rows[-1]
     return _report(args, rows, setup, figures, details[-1], same)
 
 
 def _report(args, rows: int, setup: dict, figures: dict, last: dict, same: bool) -> dict:
     mine, base = figures["spark_silver"], figures["duckdb_baseline"]
+    warm = "" if args.warmup else " --no-warmup"
     return {
-        "benchmark": "silver_events",
         "command": f".venv/bin/python -m benchmarks.bench_silver_events --scale {args.scale} "
-        f"--runs {args.runs}",
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "nproc": os.cpu_count(),
-        "loadavg": os.getloadavg(),
+        f"--runs {args.runs}{warm}",
         "scale": args.scale,
         "events": rows,
         "setup": setup,
@@ -211,33 +197,39 @@ def _report(args, rows: int, setup: dict, figures: dict, last: dict, same: bool)
         "events_per_s": round(rows / mine["median_s"]),
         "ratio_vs_baseline": round(mine["median_s"] / base["median_s"], 2),
         "same_result_as_baseline": same,
+        "target_s": TARGET_S,
+        "meets_target": mine["median_s"] <= TARGET_S,
+        "peak_rss_mb": _peak_rss_mb(),
     }
 
 
+def _peak_rss_mb() -> dict[str, int]:
+    """Peak resident memory of this process (the driver's Python) and of its children (the JVM)."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    return {"python": own, "largest_child": children}
+
+
 def save(report: dict) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
     suffix = "" if report["scale"] == "bench" else f"_{report['scale']}"
-    (RESULTS / f"silver_events{suffix}.json").write_text(
-        json.dumps(report, ensure_ascii=False, indent=2) + "\n"
-    )
-    name = "silver_events" + (f" ({report['scale']})" if suffix else "")
-    mine, base = report["figures"]["spark_silver"], report["figures"]["duckdb_baseline"]
-    row = (
-        f"| {name} | `{report['command']}` | {report['events']:,} card-use events bronze → silver "
-        f"(typed, card and ID checks, SM3 tokens, GX contract, Delta write) in {mine['median_s']:.0f} s "
-        f"median ({mine['min_s']:.0f}–{mine['max_s']:.0f} s, {mine['runs']} runs); DuckDB doing the same "
+    name = "silver_events" + suffix
+    figures = report["figures"]
+    extra = {k: v for k, v in report.items() if k not in ("figures", "command")}
+    path = write(name, report["command"], figures, **extra)
+    record = json.loads(path.read_text(encoding="utf-8"))
+    mine, base = figures["spark_silver"], figures["duckdb_baseline"]
+    readme_line(
+        "silver_events" + (f" ({report['scale']})" if suffix else ""),
+        record["command"],
+        f"{report['events']:,} card-use events bronze → silver (typed, card and ID checks, SM3 tokens, "
+        f"GX contract, Delta write) in {mine['median_s']:.0f} s median ({mine['min_s']:.0f}–"
+        f"{mine['max_s']:.0f} s, {mine['runs']} runs, target ≤ {TARGET_S:.0f} s); DuckDB doing the same "
         f"typing, filtering and per-kind/day aggregate {base['median_s']:.1f} s → ratio "
-        f"{report['ratio_vs_baseline']} (same result: {report['same_result_as_baseline']}; "
-        f"{report['date'][:10]}) |"
+        f"{report['ratio_vs_baseline']} (same result: {report['same_result_as_baseline']}; load average "
+        f"{record['loadavg'][0]:.1f} on {record['nproc']} cores; {record['date'][:10]})",
     )
-    readme = RESULTS / "README.md"
-    lines = readme.read_text(encoding="utf-8").splitlines() if readme.exists() else []
-    at = [i for i, line in enumerate(lines) if line.startswith(f"| {name} |")]
-    if at:
-        lines[at[0]] = row
-    else:
-        lines.append(row)
-    readme.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

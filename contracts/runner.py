@@ -1,54 +1,44 @@
 """The contract runner (数据契约执行): validate candidates, quarantine failures, pass the rest.
 
-Great Expectations 1.x validates an in-memory frame (ephemeral context, pandas data source,
-whole-dataframe batch) and, asked for ``COMPLETE`` results indexed by ``_row_id``, names every
-failing row per expectation. GX itself never raises on failure: this runner splits the rows,
-replaces the logical date's partition of ``quarantine.<dataset>`` with one row per failing row
-and expectation (with the Chinese reason and the candidate row as JSON), and raises
-:class:`ContractViolation` only when the share of failing rows passes the contract's threshold.
-Candidates hold no plaintext personal data (jobs protect it before this step), and ciphertexts
-are left out of ``row_json``: the token identifies the person, bronze keeps the source value.
+Candidates come as a Spark DataFrame (a silver job's run; they never leave Spark whole) or as an
+Arrow table (tests, small data). Two passes, the same verdicts as Great Expectations on the whole
+frame (see :mod:`contracts.plan`): the engine holding the rows marks the suspects (rows some
+expectation could fail, all rows of a duplicated key), then GX judges only the suspects, with only
+the checked columns, at most ``CHUNK_ROWS`` rows at a time. Memory on the driver is therefore
+bounded by the chunk, whatever the number of candidates; only the failing row ids are kept.
+
+GX never raises on failure: this runner replaces the logical date's partition of
+``quarantine.<dataset>`` with one row per failing row and expectation (streamed chunk by chunk),
+and raises :class:`ContractViolation` only when the share of failing rows passes the threshold.
 """
 
 from __future__ import annotations
 
-import functools
-import itertools
-import json
 import logging
-import os
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from contracts import expect
 from contracts.contract import Contract, get
+from contracts.judge import judge
+from contracts.plan import KEY_KINDS, plan
+from contracts.quarantine import QUARANTINE_SCHEMA, quarantine_rows, quarantine_uri
+from contracts.suspects_arrow import suspects
 from yikatong import lake
 
-__all__ = ["QUARANTINE_SCHEMA", "ContractViolation", "Outcome", "enforce", "failures", "quarantine_uri"]
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+__all__ = ["QUARANTINE_SCHEMA", "ContractViolation", "Outcome", "enforce", "quarantine_uri"]
 
 log = logging.getLogger(__name__)
 LINEAGE = ("_row_id", "_source_table", "_source_key")
-FAILURE_SCHEMA = pa.schema(
-    [("_row_id", pa.string()), ("expectation", pa.string()), ("column", pa.string()), ("reason", pa.string())]
-)
-QUARANTINE_SCHEMA = pa.schema(
-    [
-        ("dataset", pa.string()),
-        ("_row_id", pa.string()),
-        ("_source_table", pa.string()),
-        ("_source_key", pa.string()),
-        ("expectation", pa.string()),
-        ("column", pa.string()),
-        ("reason", pa.string()),
-        ("row_json", pa.string()),
-        ("_logical_date", pa.date32()),
-    ]
-)
-_NAMES = itertools.count(1)
+CHUNK_ROWS = 200_000  # suspects GX sees at once (a pandas frame of the checked columns only)
 
 
 class ContractViolation(RuntimeError):
@@ -57,49 +47,75 @@ class ContractViolation(RuntimeError):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one enforcement did: ``accepted`` lacks the check-only columns."""
+    """What one enforcement did.
+
+    ``accepted`` lacks the check-only columns and is of the candidates' kind (Arrow table or Spark
+    DataFrame). ``quarantined`` is the quarantine partition as a table, or None when it was streamed
+    into the lake from Spark (``quarantine_rows`` counts it either way).
+    """
 
     dataset: str
     logical_date: date
     total: int
-    accepted: pa.Table
-    quarantined: pa.Table
+    accepted: Any
+    quarantined: pa.Table | None
     failure_share: float
     threshold: float
-
-    @property
-    def failed_rows(self) -> int:
-        return self.total - self.accepted.num_rows
-
-
-def quarantine_uri(dataset: str) -> str:
-    return lake.table_uri(f"quarantine.{dataset}")
+    failed_rows: int
+    quarantine_rows: int
 
 
 def enforce(
-    dataset: str, candidates: pa.Table, ds: date, contract: Contract | None = None, write: bool = True
+    dataset: str, candidates: Any, ds: date, contract: Contract | None = None, write: bool = True
 ) -> Outcome:
-    """Validate ``candidates`` against the dataset's contract for logical date ``ds``.
+    """Validate ``candidates`` (Arrow table or Spark DataFrame) against the contract for ``ds``.
 
     The quarantine partition is written before the threshold is checked, so a failed task leaves
     its evidence behind. ``write=False`` skips the write (unit tests, dry runs).
     """
     contract = contract or get(dataset)
-    rows = _ordered(candidates)
-    failed = failures(contract, rows, ds)
-    quarantined = _quarantine_rows(dataset, rows, failed, ds)
-    if write:
-        lake.replace_partition(
-            quarantine_uri(dataset), quarantined, {"_logical_date": ds}, partition_by=["_logical_date"]
-        )
-    bad = pc.unique(failed["_row_id"])
-    share = len(bad) / rows.num_rows if rows.num_rows else 0.0
+    _require_lineage(_columns(candidates))
+    suite = [expect.not_null("_row_id"), expect.unique(["_row_id"]), *contract.build(ds)]
+    _require_checked(plan(suite).columns, _columns(candidates), contract)
+    arrow = isinstance(candidates, pa.Table)
+    total = candidates.num_rows if arrow else candidates.count()
+    judged = _judged_arrow(candidates, suite) if arrow else _judged_spark(candidates, suite, total)
+    bad: list[pa.Array] = []
+    stream = _quarantine_stream(dataset, judged, ds, bad)
+    quarantined = None
+    if write and not arrow:
+        _store(dataset, stream, ds)
+    else:
+        quarantined = pa.Table.from_batches(list(stream), QUARANTINE_SCHEMA)
+        if write:
+            _replace(dataset, quarantined, ds)
+    failing = pc.unique(pa.chunked_array(bad, pa.string())) if bad else pa.array([], pa.string())
+    share = len(failing) / total if total else 0.0
     if share > contract.threshold:
-        raise ContractViolation(_violation_message(contract, ds, len(bad), rows.num_rows, share))
-    keep = pc.invert(pc.is_in(rows["_row_id"], value_set=bad))
-    accepted = rows.filter(keep).drop_columns([c for c in contract.check_columns if c in rows.column_names])
-    log.info("契约 %s %s: %d 行, 隔离 %d 行 (%.2f%%)", dataset, ds, rows.num_rows, len(bad), share * 100)
-    return Outcome(dataset, ds, rows.num_rows, accepted, quarantined, share, contract.threshold)
+        raise ContractViolation(_violation_message(contract, ds, len(failing), total, share))
+    drop = [c for c in contract.check_columns if c in _columns(candidates)]
+    accepted = (
+        _accepted_arrow(candidates, failing, drop) if arrow else _accepted_spark(candidates, failing, drop)
+    )
+    log.info("契约 %s %s: %d 行, 隔离 %d 行 (%.2f%%)", dataset, ds, total, len(failing), share * 100)
+    rows = quarantined.num_rows if quarantined is not None else _stored_rows(dataset, ds)
+    return Outcome(dataset, ds, total, accepted, quarantined, share, contract.threshold, len(failing), rows)
+
+
+def _columns(candidates: Any) -> list[str]:
+    return candidates.column_names if isinstance(candidates, pa.Table) else candidates.columns
+
+
+def _require_lineage(columns: list[str]) -> None:
+    missing = [c for c in LINEAGE if c not in columns]
+    if missing:
+        raise ValueError(f"候选数据缺少血缘列 / candidates lack lineage columns {missing}")
+
+
+def _require_checked(checked: tuple[str, ...], columns: list[str], contract: Contract) -> None:
+    missing = [c for c in checked if c not in columns]
+    if missing:
+        raise ValueError(f"候选数据缺少契约 {contract.name} 检查的列 / candidates lack columns {missing}")
 
 
 def _violation_message(contract: Contract, ds: date, bad: int, total: int, share: float) -> str:
@@ -110,115 +126,109 @@ def _violation_message(contract: Contract, ds: date, bad: int, total: int, share
     )
 
 
-def _ordered(candidates: pa.Table) -> pa.Table:
-    missing = [c for c in LINEAGE if c not in candidates.column_names]
-    if missing:
-        raise ValueError(f"候选数据缺少血缘列 / candidates lack lineage columns {missing}")
-    return candidates.sort_by("_row_id")
+# ---------- judging: (suspect rows, their failures) pairs
 
 
-# ---------- validation
+def _judged_arrow(rows: pa.Table, suite: list[Any]) -> Iterator[tuple[pa.Table, pa.Table]]:
+    """An Arrow table is already in memory: its suspects are judged at once."""
+    checks = plan(suite)
+    suspect = rows.filter(suspects(rows, checks))
+    yield suspect, judge(suite, suspect.select(list(checks.columns)))
 
 
-@functools.cache
-def _session() -> tuple[Any, Any, Any]:
-    """GX module, ephemeral context and a whole-dataframe batch definition (built once)."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+def _judged_spark(df: DataFrame, suite: list[Any], total: int) -> Iterator[tuple[pa.Table, pa.Table]]:
+    """Suspects in chunks by ``_row_id`` hash (all rows of a row id meet in one chunk). When there
+    is more than one chunk, other uniqueness checks are judged apart, chunked by their own key."""
+    from contracts import suspects_spark as first_pass
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    asset = context.data_sources.add_pandas("candidates").add_dataframe_asset("frame")
-    return gx, context, asset.add_batch_definition_whole_dataframe("whole")
-
-
-def failures(contract: Contract, rows: pa.Table, ds: date) -> pa.Table:
-    """One row per failing candidate and expectation: ``_row_id, expectation, column, reason``."""
-    if not rows.num_rows:
-        return FAILURE_SCHEMA.empty_table()
-    suite = [expect.not_null("_row_id"), expect.unique(["_row_id"]), *contract.build(ds)]
-    found: list[tuple[str, str, str, str]] = []
-    for result in _validate(suite, _frame(rows)):
-        found.extend(_failures_of(result))
-    records = [dict(zip(FAILURE_SCHEMA.names, f, strict=True)) for f in sorted(set(found))]
-    return pa.Table.from_pylist(records, schema=FAILURE_SCHEMA)
+    checks = plan(suite)
+    marked = first_pass.mark(df, checks)
+    helpers = [c for c in marked.columns if c not in df.columns]
+    found = marked.where(first_pass.SUSPECT).count() if total else 0
+    if not found:
+        return
+    split = found > CHUNK_ROWS
+    keys = [e for e in suite if e.configuration.type in KEY_KINDS]
+    apart = {i: e for i, e in enumerate(keys) if split and _spans_chunks(e)}
+    per_row = [e for e in suite if all(e is not kept for kept in apart.values())]
+    suspected = marked.where(first_pass.SUSPECT).drop(*helpers)
+    for chunk in first_pass.chunks(suspected, found, CHUNK_ROWS):
+        yield chunk, judge(per_row, chunk.select(list(checks.columns)))
+    for i, expectation in apart.items():
+        if f"_dup{i}" in marked.columns:  # absent: that key has no duplicates
+            yield from _judged_key(marked.where(f"_dup{i}").drop(*helpers), expectation)
 
 
-def _validate(suite: list[Any], frame: Any) -> list[Any]:
-    gx, context, batch = _session()
-    name = f"contract-{next(_NAMES)}"
-    expectation_suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=suite))
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=name, data=batch, suite=expectation_suite)
+def _spans_chunks(expectation: Any) -> bool:
+    """A uniqueness check on other columns than ``_row_id``: its duplicates may span chunks."""
+    return dict(expectation.configuration.kwargs).get("column") != "_row_id"
+
+
+def _judged_key(duplicated: DataFrame, expectation: Any) -> Iterator[tuple[pa.Table, pa.Table]]:
+    from contracts import suspects_spark as first_pass
+
+    key = plan([expectation])
+    by = list(key.keys[0].columns)
+    for chunk in first_pass.chunks(duplicated, duplicated.count(), CHUNK_ROWS, by=by):
+        yield chunk, judge([expectation], chunk.select(list(key.columns)))
+
+
+# ---------- quarantine and accepted rows
+
+
+def _quarantine_stream(
+    dataset: str, judged: Iterator[tuple[pa.Table, pa.Table]], ds: date, bad: list[pa.Array]
+) -> Iterator[pa.RecordBatch]:
+    """Quarantine batches per judged chunk; the failing row ids are appended to ``bad``."""
+    for rows, failed in judged:
+        if failed.num_rows:
+            bad.append(pc.unique(failed["_row_id"]))
+            yield from quarantine_rows(dataset, rows, failed, ds).to_batches()
+
+
+def _replace(dataset: str, data: pa.Table | pa.RecordBatchReader, ds: date) -> None:
+    lake.replace_partition(
+        quarantine_uri(dataset), data, {"_logical_date": ds}, partition_by=["_logical_date"]
     )
+
+
+def _store(dataset: str, stream: Iterator[pa.RecordBatch], ds: date) -> None:
+    """Stream the quarantine into the lake (one commit); an error while judging aborts the commit."""
+    errors: list[Exception] = []
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        yield pa.RecordBatch.from_pylist([], schema=QUARANTINE_SCHEMA)  # never an empty stream
+        try:
+            yield from stream
+        except Exception as error:
+            errors.append(error)
+            raise
+
     try:
-        result = definition.run(
-            batch_parameters={"dataframe": frame},
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["_row_id"]},
-        )
-    finally:
-        context.validation_definitions.delete(name)
-        context.suites.delete(name)
-    return list(result.results)
+        _replace(dataset, pa.RecordBatchReader.from_batches(QUARANTINE_SCHEMA, batches()), ds)
+    except Exception as exc:
+        if errors:
+            raise errors[0] from exc
+        raise
 
 
-def _failures_of(result: Any) -> list[tuple[str, str, str, str]]:
-    config = result.expectation_config
-    if result.exception_info and result.exception_info.get("raised_exception"):
-        message = result.exception_info.get("exception_message")
-        raise RuntimeError(f"契约校验出错 / expectation {config.type} could not run: {message}")
-    if result.success:
-        return []
-    kwargs = config.kwargs
-    column = kwargs.get("column") or ",".join(kwargs.get("column_list") or [])
-    reason = (config.meta or {}).get("reason") or expect.REASONS.get(config.type, "不符合数据契约")
-    indexes = result.result.get("unexpected_index_list") or []
-    return [(str(entry["_row_id"]), config.type, column, reason) for entry in indexes]
+def _stored_rows(dataset: str, ds: date) -> int:
+    return lake.read(
+        quarantine_uri(dataset), columns=["_row_id"], filter=[("_logical_date", "=", ds)]
+    ).num_rows
 
 
-def _frame(rows: pa.Table) -> Any:
-    """The pandas frame GX validates: times as naive UTC, dates as midnight (comparable bounds)."""
-    columns = []
-    for field in rows.schema:
-        column = rows[field.name]
-        if pa.types.is_timestamp(field.type) or pa.types.is_date(field.type):
-            column = column.cast(pa.timestamp("us"))
-        columns.append(column)
-    return pa.table(columns, names=rows.column_names).to_pandas()
+def _accepted_arrow(rows: pa.Table, failing: pa.Array, drop: list[str]) -> pa.Table:
+    keep = pc.invert(pc.is_in(rows["_row_id"], value_set=failing))
+    return rows.filter(keep).sort_by("_row_id").drop_columns(drop)
 
 
-# ---------- quarantine rows
+def _accepted_spark(df: DataFrame, failing: pa.Array, drop: list[str]) -> DataFrame:
+    """The candidates without the failing row ids (an anti join with the few failing ids)."""
+    from pyspark.sql import functions as F
 
-
-def _quarantine_rows(dataset: str, rows: pa.Table, failed: pa.Table, ds: date) -> pa.Table:
-    if not failed.num_rows:
-        return QUARANTINE_SCHEMA.empty_table()
-    bad = rows.filter(pc.is_in(rows["_row_id"], value_set=pc.unique(failed["_row_id"])))
-    shown = bad.drop_columns([c for c in bad.column_names if c.endswith("_cipher")])
-    records = {r["_row_id"]: r for r in shown.to_pylist()}
-    out = []
-    for row_id, expectation, column, reason in zip(
-        *(failed[c].to_pylist() for c in failed.column_names), strict=True
-    ):
-        record = records[row_id]
-        out.append(
-            {
-                "dataset": dataset,
-                "_row_id": row_id,
-                "_source_table": record["_source_table"],
-                "_source_key": record["_source_key"],
-                "expectation": expectation,
-                "column": column,
-                "reason": reason,
-                "row_json": json.dumps(record, ensure_ascii=False, sort_keys=True, default=_json_default),
-                "_logical_date": ds,
-            }
-        )
-    return pa.Table.from_pylist(out, schema=QUARANTINE_SCHEMA)
-
-
-def _json_default(value: Any) -> str:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return str(value)
+    if not len(failing):
+        return df.drop(*drop)
+    ids = df.sparkSession.createDataFrame(pa.table({"_row_id": failing}))
+    ids = F.broadcast(ids) if len(failing) <= 1_000_000 else ids
+    return df.join(ids, "_row_id", "left_anti").drop(*drop)

@@ -1,17 +1,17 @@
 """
-# 源系统采集 · `ingest_<source>`
+# 源系统采集 · `ingest_<来源>`
 
-One DAG per upstream system, generated from the exchange routes in `pipeline/routes.py`
-(统一的数据交换标准): adding a source or a table there adds its DAG or task here.
+每个上游系统一个 DAG，由 `pipeline/routes.py` 中的交换路由声明生成（统一的数据交换标准）：
+新增一个来源或一张表，只需新增一条路由声明，这里就多出对应的 DAG 或任务。
 
-Each task extracts one route for the run's business date — incrementally on the 经办时间 watermark,
-as a full snapshot, or from a file drop — into its bronze Delta table, and emits that table's
-bronze Asset. `conform_silver` is scheduled on all of them.
+每个任务把一条路由在该业务日期的数据抽取到对应的 bronze Delta 表——按经办时间（AAE036）水位
+增量抽取、全量快照或文件交换——并产出该表的 bronze 资产；`conform_silver` 以全部 bronze 资产为
+调度条件。交换平台的文件先校验（清单、校验和、编码、列数）：不合格的文件移入 `rejected/` 并附原因，
+其余文件照常装载。
 
-Each task is a thin shell call into the core environment
-(`.venv/bin/python -m pipeline.tasks ingest --route <source.table> --ds <date>`); a write is one
-transaction for its date, so a retry or rerun gives the same table. A source that stays unreachable
-fails the task after its retries, with nothing committed.
+任务是对核心环境的薄调用（`.venv/bin/python -m pipeline.tasks ingest --route <来源.表> --ds <日期>`）。
+每次写入是该日期的一个事务，重试或重跑得到相同的表；上游系统持续不可达时，任务在重试后失败，
+不留下任何部分写入。
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _doc(source: SourceSystem, routes: list[Route]) -> str:
 |---|---|---|---|---|
 {rows}
 
-Ingest DAG of the `{source.name}` system. Retries: {DEFAULT_ARGS["retries"]}.
+失败重试 {DEFAULT_ARGS["retries"]} 次。
 
 ---
 {__doc__}"""
@@ -51,7 +51,7 @@ Ingest DAG of the `{source.name}` system. Retries: {DEFAULT_ARGS["retries"]}.
 
 @task.bash(cwd=str(REPO_ROOT), skip_on_exit_code=None)
 def extract(route_id: str, **context) -> str:
-    """Extract one exchange route into its bronze table for the run's business date."""
+    """采集：一条交换路由在该业务日期的数据 → 对应的 bronze 表（一个事务）。"""
     ds = resolve_ds(context)
     mark_outlets(context, ds)
     return task_command("ingest", "--route", route_id, ds=ds)

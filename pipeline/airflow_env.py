@@ -75,6 +75,12 @@ def metadata_url() -> str:
     return db.url_for("airflow", "postgresql+psycopg2").render_as_string(hide_password=False)
 
 
+def _server_url() -> str:
+    from yikatong import db
+
+    return db.url_for("postgres", "postgresql+psycopg").render_as_string(hide_password=False)
+
+
 def api_url() -> str:
     from yikatong.settings import get_settings
 
@@ -146,6 +152,9 @@ def airflow_env(*, with_database: bool = True, extra: Mapping[str, str] | None =
     }
     if with_database:
         env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = metadata_url()
+        # the tasks reach the same server by its address: each task process then skips the embedded
+        # server's start-up checks (1-3 s apiece here), as Airflow's own connection above does
+        env["YKT_DATABASE_URL"] = _server_url()
     env.update(extra or {})
     return env
 
@@ -541,11 +550,21 @@ def status() -> dict[str, Any]:
 # DAG side: imported by the DAG files inside Airflow's environment (standard library only)
 # --------------------------------------------------------------------------------------------------
 
+
+def retry_delay() -> timedelta:
+    """Between a task's attempts: 10 s, or `YKT_RETRY_DELAY_SECONDS` (read when the DAGs are parsed)."""
+    try:
+        seconds = float(os.environ.get("YKT_RETRY_DELAY_SECONDS", "10"))
+    except ValueError:
+        seconds = 10.0
+    return timedelta(seconds=min(max(seconds, 1.0), 60.0))
+
+
 # Retries cover transient source outages; a source still down after them fails the run clearly.
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "yikatong",
     "retries": 2,
-    "retry_delay": timedelta(seconds=10),
+    "retry_delay": retry_delay(),
     "execution_timeout": timedelta(hours=1),
 }
 

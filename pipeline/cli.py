@@ -1,4 +1,4 @@
-"""`ykt pipeline`: run the pipeline through Airflow, and serve or stop the local Airflow.
+"""`ykt pipeline`: run the pipeline through Airflow, show its reconciliation, serve or stop Airflow.
 
 Also the `make run` stages `stage_pipeline` and `stage_airflow` (each returns its one-line result).
 Heavy imports stay inside the commands so `ykt --help` stays fast.
@@ -11,7 +11,7 @@ from datetime import date
 import typer
 from rich.console import Console
 
-app = typer.Typer(help="数据流水线（Airflow）：运行、启动与停止 Airflow", no_args_is_help=True)
+app = typer.Typer(help="数据流水线（Airflow）：运行、对账状态、启动与停止 Airflow", no_args_is_help=True)
 console = Console()
 
 
@@ -61,6 +61,14 @@ def run(ds: str = typer.Option(None, "--ds", help="业务日期 YYYY-MM-DD（默
         raise typer.Exit(1)
 
 
+@app.command("status")
+def status() -> None:
+    """对账状态：每条路由最近一次运行的 源 = bronze = silver + 隔离区；有不一致时退出码为 1。"""
+    from pipeline.status import status as show
+
+    show()
+
+
 @app.command("airflow-serve")
 def airflow_serve() -> None:
     """启动本地 Airflow（api-server、scheduler、dag-processor、triggerer），打印地址与登录。"""
@@ -83,15 +91,30 @@ def airflow_stop() -> None:
 
 
 def stage_pipeline() -> str:
-    """`make run` stage: the whole pipeline for the as-of date through Airflow; raises on failure."""
-    from pipeline.airflow_env import AirflowError
-    from pipeline.orchestrate import run_pipeline
+    """`make run` stage: the daily run for the as-of date through Airflow; raises on failure.
 
-    result = run_pipeline(_default_ds())
+    Skipped (one line saying so) when that date already ran to the end on the same upstream data
+    and every route reconciles exactly, so a second `make run` stays fast.
+    """
+    from pipeline.airflow_env import AirflowError
+    from pipeline.orchestrate import completed, run_pipeline, unreconciled
+
+    day = _default_ds()
+    if completed(day):
+        return (
+            f"业务日期 {day} 已运行且对账全部一致，跳过（重新运行：ykt pipeline run --ds {day}；"
+            "对账：ykt pipeline status）"
+        )
+    result = run_pipeline(day)
     if not result.ok:
         raise AirflowError(result.message)
     tasks = sum(len(r.tasks) for r in result.runs)
-    return f"Airflow 运行 {len(result.runs)} 个 DAG、{tasks} 个任务（业务日期 {result.ds}）：{result.message}"
+    bad = unreconciled(day)
+    verdict = f"对账不一致：{', '.join(bad)}（ykt pipeline status）" if bad else "对账全部一致"
+    return (
+        f"Airflow 运行 {len(result.runs)} 个 DAG、{tasks} 个任务（业务日期 {result.ds}，"
+        f"{result.seconds:.0f}s），{verdict}"
+    )
 
 
 def stage_airflow() -> str:

@@ -20,7 +20,7 @@ from pipeline import reconcile
 from spark_jobs.batches import PER_BATCH
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +49,10 @@ def conform_one(dataset: str, ds: date, spark: SparkSession) -> Any:
 def _recording(dataset: str, finish: Callable) -> Callable:
     """``finish``, then the record of the accepted candidates (only once silver is written)."""
 
-    def finish_and_record(spark: SparkSession, accepted, ds: date) -> None:
+    def finish_and_record(spark: SparkSession, accepted: DataFrame, ds: date) -> None:
         finish(spark, accepted, ds)
-        reconcile.record_accepted(dataset, accepted, ds)
+        lineage = accepted.select("_source_table", "_source_key").toArrow()  # two narrow columns
+        reconcile.record_accepted(dataset, lineage, ds)
 
     return finish_and_record
 

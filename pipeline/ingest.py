@@ -9,6 +9,7 @@ version visible. Incremental windows are fixed by the batch ledger: a rerun read
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -17,8 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import extract, ledger
-from pipeline.routes import Route
+from pipeline.routes import SOURCES, Route
 from yikatong import lake
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,7 @@ class BatchResult:
     amount: float | None
     source_rows: int
     source_amount: float | None
+    skipped: str | None = None  # why an optional source's route took nothing (table not created yet)
 
     @property
     def reconciled(self) -> bool:
@@ -56,8 +60,14 @@ def with_lineage(rows: pa.Table, route: Route, logical_date: date, ingested_at: 
 
 
 def ingest_database_route(route: Route, logical_date: date) -> BatchResult:
-    """Extract the route's window for this date into its bronze partition, and record the batch."""
+    """Extract the route's window for this date into its bronze partition, and record the batch.
+
+    A route of an optional source whose table does not exist yet is recorded as ``skipped`` (with
+    the reason) and writes nothing: a fresh machine runs the pipeline before ``ykt api migrate``.
+    """
     started = datetime.now(UTC)
+    if SOURCES[route.source].optional and (reason := extract.absent(route)):
+        return _skip(route, logical_date, started, reason)
     low, high = ledger.previous_high(route.route_id, logical_date), window_end(logical_date)
     base = {
         "route_id": route.route_id,
@@ -96,6 +106,24 @@ def ingest_database_route(route: Route, logical_date: date) -> BatchResult:
         }
     )
     return result
+
+
+def _skip(route: Route, logical_date: date, started: datetime, reason: str) -> BatchResult:
+    log.warning("跳过交换路由 %s %s：%s", route.route_id, logical_date, reason)
+    ledger.record(
+        {
+            "route_id": route.route_id,
+            "logical_date": logical_date,
+            "batch_id": batch_id(route, logical_date),
+            "status": "skipped",
+            "error": reason,
+            "source_rows": 0,
+            "bronze_rows": 0,
+            "started_at": started,
+            "finished_at": datetime.now(UTC),
+        }
+    )
+    return BatchResult(route.route_id, logical_date, 0, None, 0, None, skipped=reason)
 
 
 def amount_of(rows: pa.Table, route: Route) -> float | None:

@@ -74,11 +74,20 @@ def files_taken(route_id: str, before: date) -> set[str]:
 
 
 def record(values: dict) -> None:
-    """Upsert one batch row (a rerun of a date overwrites that date's record)."""
+    """Upsert one batch row: a rerun of a date overwrites that date's record, except that a succeeded
+    batch is replaced only by another success.
+
+    Bronze keeps a date's succeeded batch until a rerun commits (one atomic Delta commit), so a
+    rerun that fails or is killed mid-write must not leave the record saying "running" or "failed":
+    the next date's watermark window and pending files start from the succeeded batches, and would
+    otherwise take this date's rows a second time.
+    """
     ensure_schema()
     stmt = insert(batch).values(**values)
     stmt = stmt.on_conflict_do_update(
-        index_elements=["route_id", "logical_date"], set_={c.name: c for c in stmt.excluded}
+        index_elements=["route_id", "logical_date"],
+        set_={c.name: c for c in stmt.excluded},
+        where=None if values.get("status") == "succeeded" else batch.c.status != "succeeded",
     )
     with db.engine("analytics").begin() as conn:
         conn.execute(stmt)

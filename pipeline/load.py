@@ -124,8 +124,8 @@ def replace_table(conn, name: str, rows: pa.Table) -> int:
             stage = f"{name}__load"
             cur.execute(f"drop table if exists {_ident(SCHEMA)}.{_ident(stage)}")
             cur.adbc_ingest(stage, rows, mode="create", db_schema_name=SCHEMA)
-            if existing is not None:
-                cur.execute(f"drop table {_ident(SCHEMA)}.{_ident(name)}")
+            if existing is not None:  # dbt's views over it go too; transform_marts rebuilds them next
+                cur.execute(f"drop table {_ident(SCHEMA)}.{_ident(name)} cascade")
             cur.execute(f"alter table {_ident(SCHEMA)}.{_ident(stage)} rename to {_ident(name)}")
     conn.commit()
     return rows.num_rows

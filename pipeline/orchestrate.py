@@ -4,9 +4,10 @@ The DAGs chain through Assets: every `ingest_<source>` emits bronze Assets, `con
 scheduled on all of them and emits silver Assets, `load_analytics` is scheduled on those. A served
 scheduler follows that chain by itself; `airflow dags test`, which runs one DAG run in-process and
 offline, does **not** trigger asset-scheduled DAGs. So `run_pipeline` reads the DAGs' declared
-assets (parsing the DAG folder in Airflow's environment), sorts the DAGs topologically and runs each
-with `dags test` for the same logical date, stopping at the first failure. There is no second code
-path: every task is the DAG's own task, run by Airflow, with its retries and timeouts.
+assets (parsing the DAG folder in Airflow's environment), sorts the DAGs topologically into levels
+and runs each with `dags test` for the same logical date, the independent DAGs of a level two at a
+time, stopping after the level of the first failure. There is no second code path: every task is
+the DAG's own task, run by Airflow, with its retries and timeouts.
 
 Run it while the DAGs are paused in a served Airflow (they are, at creation): an unpaused DAG's
 running test run would also be picked up by the scheduler.
@@ -19,6 +20,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,6 +33,7 @@ from pipeline.airflow_env import (
     DagRunResult,
     MigrateResult,
     airflow_env,
+    airflow_home,
     migrate,
     run_dag,
 )
@@ -133,20 +136,25 @@ def asset_graph(dags: dict[str, Any]) -> dict[str, set[str]]:
     }
 
 
-def topological(graph: dict[str, set[str]]) -> list[str]:
-    """Kahn's order of `graph` (dag → its prerequisites); ties by name, DAGs without any first."""
+def levels(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Kahn's levels of `graph` (dag → its prerequisites): each level needs only earlier ones; by name."""
     waiting = {k: set(v) for k, v in graph.items()}
-    order: list[str] = []
+    found: list[list[str]] = []
     while waiting:
         ready = sorted(k for k, deps in waiting.items() if not deps)
         if not ready:
             raise AirflowError(f"DAG 资产依赖有环 / asset dependencies form a cycle: {sorted(waiting)}")
+        found.append(ready)
         for dag_id in ready:
-            order.append(dag_id)
             del waiting[dag_id]
         for deps in waiting.values():
             deps.difference_update(ready)
-    return order
+    return found
+
+
+def topological(graph: dict[str, set[str]]) -> list[str]:
+    """Kahn's order of `graph` (dag → its prerequisites); ties by name, DAGs without any first."""
+    return [dag_id for level in levels(graph) for dag_id in level]
 
 
 def dag_order(dags: dict[str, Any] | None = None) -> list[str]:
@@ -197,26 +205,100 @@ class PipelineRun:
 Progress = Callable[[str, DagRunResult | None], None]
 
 
-def run_pipeline(ds: date, progress: Progress | None = None) -> PipelineRun:
+def stamp_path(ds: date) -> Path:
+    """Where a successful run of `ds` is recorded (with the upstream data it ran on)."""
+    return airflow_home() / "runs" / f"pipeline-{ds.isoformat()}.json"
+
+
+def _sources_fingerprint() -> str | None:
+    """The simulated upstream systems' fingerprint (None where the sources are real)."""
+    from simulators import state
+
+    try:
+        return state.load().fingerprint
+    except state.NotSimulatedError:
+        return None
+
+
+def unreconciled(ds: date) -> list[str]:
+    """Routes whose reconciliation for `ds` is missing or not exact."""
+    import sqlalchemy as sa
+
+    from pipeline import reconcile
+    from pipeline.routes import ROUTES
+    from yikatong import db
+
+    reconcile.ensure_schema()
+    r = reconcile.reconciliation
+    query = sa.select(r.c.route_id).where(r.c.logical_date == ds, r.c.ok)
+    with db.engine("analytics").connect() as conn:
+        exact = set(conn.scalars(query))
+    return [route.route_id for route in ROUTES if route.route_id not in exact]
+
+
+def completed(ds: date) -> bool:
+    """Whether `ds` already ran to the end on the current upstream data and every route reconciles.
+
+    The record is written by `run_pipeline` after the last DAG succeeded; a changed upstream
+    (another scale or seed, a day advanced) or any inexact reconciliation means "run again".
+    """
+    try:
+        stamp = json.loads(stamp_path(ds).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return stamp.get("fingerprint") == _sources_fingerprint() and not unreconciled(ds)
+
+
+def _record_success(run: PipelineRun) -> None:
+    stamp = {
+        "ds": run.ds.isoformat(),
+        "fingerprint": _sources_fingerprint(),
+        "dags": run.order,
+        "seconds": round(run.seconds, 1),
+    }
+    stamp_path(run.ds).write_text(json.dumps(stamp, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# DAGs of one level (the ingest DAGs) run side by side: a `dags test` process mostly waits for its
+# task's subprocess, so two at a time keep both cores busy without starving them.
+PARALLEL_DAGS = 2
+
+
+def run_pipeline(ds: date, progress: Progress | None = None, parallel: int = PARALLEL_DAGS) -> PipelineRun:
     """Run every DAG for logical date `ds` through `airflow dags test`, in asset order.
 
-    `progress(dag_id, None)` is called before each DAG and `progress(dag_id, result)` after it.
-    Stops at the first failed DAG: later DAGs, which consume its Assets, do not run.
+    DAGs whose Assets do not depend on each other (one level of the asset graph) run `parallel` at a
+    time. `progress(dag_id, None)` is called when a DAG starts and `progress(dag_id, result)` when it
+    ends. Stops after the level holding a failed DAG: later DAGs, which consume its Assets, do not run.
     """
     from yikatong import db
 
     started = time.perf_counter()
     db.ensure_databases()  # the platform's databases the tasks write (idempotent, as `make run` does)
     migration = migrate()
-    run = PipelineRun(ds, dag_order(), migration=migration)
-    for dag_id in run.order:
+    graph = asset_graph(inspect_dags()["dags"])
+    run = PipelineRun(ds, topological(graph), migration=migration)
+    stamp_path(ds).unlink(missing_ok=True)  # only a run that gets to the end counts as done
+    for level in levels(graph):
+        run.runs.extend(_run_level(level, ds, progress, parallel))
+        if not all(r.ok for r in run.runs):
+            break
+    run.seconds = time.perf_counter() - started
+    if run.ok:
+        _record_success(run)
+    return run
+
+
+def _run_level(level: list[str], ds: date, progress: Progress | None, parallel: int) -> list[DagRunResult]:
+    """The DAGs of one level, at most `parallel` at once; results in the level's order."""
+
+    def one(dag_id: str) -> DagRunResult:
         if progress:
             progress(dag_id, None)
         result = run_dag(dag_id, ds)
-        run.runs.append(result)
         if progress:
             progress(dag_id, result)
-        if not result.ok:
-            break
-    run.seconds = time.perf_counter() - started
-    return run
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(level))), thread_name_prefix="dag") as pool:
+        return list(pool.map(one, level))

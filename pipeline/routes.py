@@ -20,6 +20,17 @@ class SourceSystem:
     title: str  # the system's Chinese name
     kind: Literal["database", "files"]
     location: str  # database name, or a folder under the sources dir
+    setting: str | None = None  # a settings field that names the database instead (read when extracting)
+    optional: bool = False  # a database or table not created yet is skipped (logged), not an error
+
+    @property
+    def database(self) -> str:
+        """The database to extract from (settings are read here, never at import: DAG files import this)."""
+        if self.setting is None:
+            return self.location
+        from yikatong.settings import get_settings
+
+        return getattr(get_settings(), self.setting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +62,19 @@ SOURCES: dict[str, SourceSystem] = {
         SourceSystem("business", "社保业务信息库", "database", "src_business"),
         SourceSystem("exchange", "市政务数据共享交换平台", "files", "exchange/inbox"),
         SourceSystem("card_events", "用卡轨迹消息", "files", "card_events"),
+        # the platform's own services (kiosks, blank cards, issuance): extracted like any source
+        SourceSystem("ops", "一卡通服务 · 终端监管与发卡", "database", "ops", "ops_database", True),
     )
 }
 
 _W = "AAE036"
+
+
+def _ops(table: str, key: tuple[str, ...], watermark: str | None = None) -> Route:
+    """A table of the platform's own services → ``silver.ops_<table>`` (incremental on ``watermark``)."""
+    mode: Mode = "incremental" if watermark else "snapshot"
+    return Route("ops", table, mode, key, watermark, contract=f"ops_{table}")
+
 
 ROUTES: tuple[Route, ...] = (
     Route("card_system", "kgl_card", "incremental", ("AAZ500",), _W, contract="card"),
@@ -94,6 +114,17 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "card_events", "card_events", "file_drop", ("event_id",), amount="amount", contract="card_use_event"
     ),
+    # 一卡通服务 (ops): incremental on the server's own change/arrival time; tables whose rows change
+    # without such a column (alarms acknowledged/cleared) or whose only time is the kiosk's (self-check
+    # items, uploaded up to 30 days late) are taken whole. Silver: silver.ops_<table> (spark_jobs/ops.py).
+    _ops("terminal_device", ("device_id",), "updated_at"),
+    _ops("terminal_state_change", ("id",), "at"),
+    _ops("terminal_selfcheck_item", ("selfcheck_id", "component")),
+    _ops("terminal_alarm", ("id",)),
+    _ops("card_blank_addition", ("id",), "added_at"),
+    _ops("card_blank_usage", ("id",), "received_at"),
+    _ops("card_issuance", ("id",), "received_at"),
+    _ops("card_finished", ("card_no",), "updated_at"),
 )
 
 

@@ -43,7 +43,7 @@ def status() -> None:
     console.print(table)
     bad = [r["route_id"] for r in rows if not r["ok"]]
     if not rows:
-        console.print("[red]尚无对账记录：请先运行 reconcile[/red]")
+        console.print("[red]尚无对账记录：请先运行 ykt pipeline run[/red]")
     elif bad:
         console.print(f"[red]{len(bad)} 条路由不一致：{', '.join(bad)}[/red]")
     if not rows or bad:

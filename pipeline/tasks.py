@@ -7,6 +7,8 @@ on stderr (Airflow shows it in the task log and retries the task).
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import sys
 from datetime import date
 
@@ -18,6 +20,7 @@ DS_COMMANDS = {
     "reconcile": "对账：每条路由 源 = bronze = silver + 隔离区",
     "monitor": "数据监测：各来源系统的及时性、数据量与失败批次，必要时告警",
     "load": "silver → PostgreSQL analytics.raw_*",
+    "gold": "silver → gold（轨迹汇集库、个人画像库）并装载 analytics.raw_gold_*",
 }
 
 
@@ -29,6 +32,8 @@ def cmd_ingest(args: argparse.Namespace) -> str:
         result = ingest.ingest_event_files(r, args.ds)
     else:
         result = ingest.ingest_exchange_files(r, args.ds)
+    if result.skipped:
+        return f"{r.route_id} {args.ds}: 跳过 — {result.skipped}"
     verdict = "一致" if result.reconciled else "不一致"
     return f"{r.route_id} {args.ds}: 源 {result.source_rows} 行 → bronze {result.rows} 行（{verdict}）"
 
@@ -75,12 +80,25 @@ def cmd_load(args: argparse.Namespace) -> str:
     return f"装载 {args.ds}: " + ", ".join(f"{name} {rows} 行" for name, rows in loaded.items())
 
 
+def cmd_gold(args: argparse.Namespace) -> str:
+    from pipeline import gold_load
+    from spark_jobs import gold
+
+    built = gold.build(args.ds)
+    loaded = gold_load.run(args.ds)
+    return "\n".join(
+        [f"gold.{name} {args.ds}: {rows} 行（{seconds:.1f}s）" for name, (rows, seconds) in built.items()]
+        + [f"装载 {name}: {rows} 行" for name, rows in loaded.items()]
+    )
+
+
 COMMANDS = {
     "ingest": cmd_ingest,
     "conform": cmd_conform,
     "reconcile": cmd_reconcile,
     "monitor": cmd_monitor,
     "load": cmd_load,
+    "gold": cmd_gold,
 }
 
 
@@ -108,5 +126,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def exit_now(code: int) -> None:
+    """Exit without the interpreter's finalisation, which takes seconds per task here (pyarrow,
+    delta-rs, pandas and polars tearing down). Everything a task writes is committed before `main`
+    returns; the exit handlers still run and the output is flushed first."""
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

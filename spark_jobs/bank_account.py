@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING
 
 from spark_jobs import current
 from spark_jobs.checks import card_numbers, with_card_check, with_document_check
-from spark_jobs.common import RunResult, bronze, latest, protect, run, with_lineage, with_text_check
+from spark_jobs.common import RunResult, bronze, latest, protect, run, to_arrow, with_lineage, with_text_check
 from spark_jobs.conform import shape, timestamp, with_missing
 
 if TYPE_CHECKING:
-    import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
 DATASET = "bank_account"
@@ -48,8 +47,9 @@ def build(spark: SparkSession, ds: date) -> DataFrame:
     return transform(accounts, card_numbers(spark, ds), ds)
 
 
-def finish(spark: SparkSession, accepted: pa.Table, ds: date) -> None:
-    current.write(DATASET, accepted.select(COLUMNS), ["account_id"], {"bank_card_token": "bank_card_cipher"})
+def finish(spark: SparkSession, accepted: DataFrame, ds: date) -> None:
+    accounts = to_arrow(accepted.select(COLUMNS))
+    current.write(DATASET, accounts, ["account_id"], {"bank_card_token": "bank_card_cipher"})
 
 
 def main(ds: date, spark: SparkSession | None = None) -> RunResult:

@@ -46,15 +46,20 @@ def batch_rows(spark: SparkSession, route_id: str, ds: date) -> DataFrame:
     return bronze(spark, route_id, ds).where(F.col("_logical_date") == F.lit(ds)).drop("_ingested_at")
 
 
-def write_batch(dataset: str, accepted: pa.Table, ds: date, partition_by: list[str] | None = None) -> None:
+def write_batch(
+    dataset: str, accepted: DataFrame | pa.Table, ds: date, partition_by: list[str] | None = None
+) -> None:
     """Replace the logical date's rows of ``silver.<dataset>`` by the accepted candidates (one commit).
 
     ``partition_by`` (for a new table) defaults to ``_logical_date``; a table partitioned otherwise
-    (card_use_event by event date) still has exactly this batch's rows replaced.
+    (card_use_event by event date) still has exactly this batch's rows replaced. A DataFrame is
+    written by Spark through a stage that delta-rs commits (it never passes through the driver).
     """
-    lake.replace_partition(
-        silver_uri(dataset), accepted, {"_logical_date": ds}, partition_by=partition_by or ["_logical_date"]
-    )
+    predicate, partitions = {"_logical_date": ds}, partition_by or ["_logical_date"]
+    if isinstance(accepted, pa.Table):
+        lake.replace_partition(silver_uri(dataset), accepted, predicate, partition_by=partitions)
+    else:
+        lake.spark_write(accepted, silver_uri(dataset), "replace_partition", predicate, partitions)
 
 
 def current(table: pa.Table, keys: list[str], order: tuple[str, ...] = ("_logical_date",)) -> pa.Table:

@@ -15,7 +15,6 @@ from spark_jobs.checks import with_document_check
 from spark_jobs.common import RunResult, protect, run, with_lineage, with_text_check
 
 if TYPE_CHECKING:
-    import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
 DATASET = "benefit_payment"
@@ -59,7 +58,7 @@ def build(spark: SparkSession, ds: date) -> DataFrame:
     return transform(batch_rows(spark, ROUTE, ds), ds)
 
 
-def finish(_spark: SparkSession, accepted: pa.Table, ds: date) -> None:
+def finish(_spark: SparkSession, accepted: DataFrame, ds: date) -> None:
     write_batch(DATASET, accepted, ds)
 
 

@@ -90,7 +90,7 @@ def transform(card_system: DataFrame, holder: DataFrame, history: DataFrame, sta
     cards = with_document_check(cards, "id", today=today)
     rows = cards.unionByName(from_history(history).withColumn("_id_check", F.lit("not_applicable")))
     rows = with_text_check(rows, ["name"])
-    rows = protect(rows, PII, keep_cipher={"bank_card"}).cache()  # used twice by the card check
+    rows = protect(rows, PII, keep_cipher={"bank_card"})
     return with_card_check(with_person_check(rows, person_tokens))
 
 
@@ -105,13 +105,16 @@ def with_person_check(rows: DataFrame, person_tokens: DataFrame) -> DataFrame:
 
 
 def with_card_check(rows: DataFrame) -> DataFrame:
-    """``_has_card``: a status change belongs to a card either system knows."""
+    """``_has_card``: a status change belongs to a card either system knows.
+
+    A window over the card's rows, not a self-join: the protected rows are computed once.
+    """
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    known = rows.where("card_source != 'history'").select(F.col("card_no").alias("_card")).distinct()
-    joined = rows.join(known, F.col("card_no") == F.col("_card"), "left")
-    verdict = (F.col("card_source") != "history") | F.col("_card").isNotNull()
-    return joined.withColumn("_has_card", verdict).drop("_card")
+    card_row = F.col("card_source") != "history"
+    known = F.max(card_row.cast("int")).over(Window.partitionBy("card_no")) == 1
+    return rows.withColumn("_has_card", card_row | (F.col("card_no").isNotNull() & known))
 
 
 def person_tokens(spark: SparkSession) -> DataFrame:

@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING
 
 from spark_jobs import current
 from spark_jobs.checks import with_document_check
-from spark_jobs.common import RunResult, bronze, latest, protect, run, with_lineage
+from spark_jobs.common import RunResult, bronze, latest, protect, run, to_arrow, with_lineage
 from spark_jobs.conform import code_names, decode, shape, timestamp, with_missing
 
 if TYPE_CHECKING:
-    import pyarrow as pa
     from pyspark.sql import Column, DataFrame, SparkSession
 
 DATASET = "card_application"
@@ -127,8 +126,8 @@ def build(spark: SparkSession, ds: date) -> DataFrame:
     return transform(apply, codes, registry_numbers(spark, ds), ds)
 
 
-def finish(spark: SparkSession, accepted: pa.Table, ds: date) -> None:
-    current.write(DATASET, accepted.select(COLUMNS), ["application_id"])
+def finish(spark: SparkSession, accepted: DataFrame, ds: date) -> None:
+    current.write(DATASET, to_arrow(accepted.select(COLUMNS)), ["application_id"])
 
 
 def main(ds: date, spark: SparkSession | None = None) -> RunResult:

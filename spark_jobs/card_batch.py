@@ -11,11 +11,10 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from spark_jobs import current
-from spark_jobs.common import RunResult, bronze, latest, run, with_lineage
+from spark_jobs.common import RunResult, bronze, latest, run, to_arrow, with_lineage
 from spark_jobs.conform import code_names, decode, shape, timestamp, with_missing
 
 if TYPE_CHECKING:
-    import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
 DATASET = "card_batch"
@@ -44,8 +43,8 @@ def build(spark: SparkSession, ds: date) -> DataFrame:
     return transform(batches, code_names(spark, "card_system.kgl_code", ds, "AAE008"))
 
 
-def finish(spark: SparkSession, accepted: pa.Table, ds: date) -> None:
-    current.write(DATASET, accepted, ["batch_no"])
+def finish(spark: SparkSession, accepted: DataFrame, ds: date) -> None:
+    current.write(DATASET, to_arrow(accepted), ["batch_no"])
 
 
 def main(ds: date, spark: SparkSession | None = None) -> RunResult:

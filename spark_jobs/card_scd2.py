@@ -18,8 +18,6 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
-
 from spark_jobs import repairs
 from spark_jobs.ciphers import stable_ciphers
 from spark_jobs.common import to_arrow
@@ -119,9 +117,8 @@ def disagreements(candidates: DataFrame) -> DataFrame:
     return out
 
 
-def write(spark: SparkSession, accepted: pa.Table, ds: date) -> None:
+def write(spark: SparkSession, candidates: DataFrame, ds: date) -> None:
     """Rebuild ``silver.card`` from all accepted candidates; record the repairs."""
-    candidates = spark.createDataFrame(accepted).cache()
     uri = lake.table_uri("silver.card")
     table = to_arrow(scd2(candidates))
     table = stable_ciphers(table, uri, {"bank_card_token": "bank_card_cipher"})
@@ -130,4 +127,3 @@ def write(spark: SparkSession, accepted: pa.Table, ds: date) -> None:
         uri, table.sort_by([("card_no", "ascending"), ("card_version", "ascending")]), partition_by=[]
     )
     repairs.write("card", repaired)
-    candidates.unpersist()

@@ -67,7 +67,7 @@ def build(spark: SparkSession, ds: date) -> DataFrame:
     return transform(*extract(spark, ds), ds)
 
 
-def finish(_spark: SparkSession, accepted: pa.Table, ds: date) -> None:
+def finish(_spark: SparkSession, accepted: DataFrame, ds: date) -> None:
     write_batch(DATASET, accepted, ds, partition_by=["event_date"])
 
 

@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING
 
 from spark_jobs import current
 from spark_jobs.checks import card_numbers, with_card_check
-from spark_jobs.common import RunResult, bronze, latest, protect, run, with_lineage
+from spark_jobs.common import RunResult, bronze, latest, protect, run, to_arrow, with_lineage
 from spark_jobs.conform import shape, timestamp, with_missing
 
 if TYPE_CHECKING:
-    import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
 DATASET = "card_writeback"
@@ -55,8 +54,8 @@ def build(spark: SparkSession, ds: date) -> DataFrame:
     return transform(writebacks, card_numbers(spark, ds))
 
 
-def finish(spark: SparkSession, accepted: pa.Table, ds: date) -> None:
-    current.write(DATASET, accepted.select(COLUMNS), ["writeback_id"])
+def finish(spark: SparkSession, accepted: DataFrame, ds: date) -> None:
+    current.write(DATASET, to_arrow(accepted.select(COLUMNS)), ["writeback_id"])
 
 
 def main(ds: date, spark: SparkSession | None = None) -> RunResult:

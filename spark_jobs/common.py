@@ -25,9 +25,11 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 __all__ = [
+    "PERSON_CHECKS",
     "RunResult",
     "bronze",
     "latest",
+    "person_record_candidates",
     "protect",
     "run",
     "to_arrow",
@@ -199,6 +201,44 @@ def with_lineage(df: DataFrame, source_table: str, keys: list[str]) -> DataFrame
     )
 
 
+# ---------- records of a person in the business database
+
+
+PERSON_CHECKS = ["_id_check", "_name_ok", "_text_ok"]
+
+
+def person_record_candidates(
+    rows: DataFrame,
+    names: DataFrame,
+    ds: date,
+    *,
+    personal: dict[str, str],
+    renamed: dict[str, str],
+    text: list[str],
+    source_table: str,
+    key: str,
+) -> DataFrame:
+    """Candidates of a 社保业务库 record about a person (经办业务, 医保结算 …), one per bronze row.
+
+    The 证件号码 ``aac002`` gets its document verdict, the 姓名 ``aac003`` is compared with the
+    person master data (``names``, see :func:`spark_jobs.checks.person_names`), ``text`` columns
+    are checked for garbling; then the ``personal`` columns become tokens and masks (no ciphertext:
+    the record needs none), the ``renamed`` columns (source → silver) are kept with
+    :data:`PERSON_CHECKS` and the lineage, keyed by the renamed ``key``.
+    """
+    from pyspark.sql import functions as F
+
+    from spark_jobs.batches import LINEAGE
+    from spark_jobs.checks import with_document_check, with_name_check
+
+    checked = with_name_check(with_document_check(rows, "aac002", today=ds), names, "aac002", "aac003")
+    protected = protect(with_text_check(checked, text), personal, keep_cipher=set())
+    conformed = protected.select(
+        *(F.col(old).alias(new) for old, new in renamed.items()), *PERSON_CHECKS, "_batch_id", "_logical_date"
+    )
+    return with_lineage(conformed, source_table, [key]).select(*renamed.values(), *PERSON_CHECKS, *LINEAGE)
+
+
 # ---------- running a job
 
 
@@ -224,24 +264,33 @@ def run(
     dataset: str,
     ds: date,
     build: Callable[[SparkSession, date], DataFrame],
-    finish: Callable[[SparkSession, pa.Table, date], object],
+    finish: Callable[[SparkSession, DataFrame, date], object],
     spark: SparkSession | None = None,
 ) -> RunResult:
-    """build → contract → finish for one logical date, with the time of each step logged."""
+    """build → contract → finish for one logical date, with the time of each step logged.
+
+    The candidates stay in Spark (kept in memory, spilling to disk) for the contract and ``finish``,
+    which receives the accepted ones as a DataFrame: the job's size never has to fit the driver.
+    """
+    from pyspark import StorageLevel
+
     from contracts.runner import enforce
 
     spark = spark or lake.spark_session(f"ykt-silver-{dataset}")
     steps: dict[str, float] = {}
     started = time.perf_counter()
-    candidates = to_arrow(build(spark, ds))
-    steps["build"] = time.perf_counter() - started
-    outcome = enforce(dataset, candidates, ds)
-    steps["contract"] = time.perf_counter() - started - steps["build"]
-    finish(spark, outcome.accepted, ds)
+    candidates = build(spark, ds).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        rows_in = candidates.count()
+        steps["build"] = time.perf_counter() - started
+        outcome = enforce(dataset, candidates, ds)
+        steps["contract"] = time.perf_counter() - started - steps["build"]
+        finish(spark, outcome.accepted, ds)
+    finally:
+        candidates.unpersist()
     total = time.perf_counter() - started
     steps["finish"] = total - steps["build"] - steps["contract"]
-    result = RunResult(
-        dataset, ds, outcome.total, outcome.accepted.num_rows, outcome.failed_rows, total, steps
-    )
+    accepted = rows_in - outcome.failed_rows
+    result = RunResult(dataset, ds, rows_in, accepted, outcome.failed_rows, total, steps)
     log.info("silver.%s %s: %s", dataset, ds, result)
     return result

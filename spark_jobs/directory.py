@@ -69,7 +69,7 @@ def build(spark: SparkSession, ds: date) -> DataFrame:
     return transform(batch_rows(spark, ROUTE, ds), spark.createDataFrame(mapping_table()))
 
 
-def finish(_spark: SparkSession, accepted: pa.Table, ds: date) -> None:
+def finish(_spark: SparkSession, accepted: DataFrame, ds: date) -> None:
     write_batch(DATASET, accepted, ds)
 
 

@@ -15,7 +15,6 @@ from spark_jobs.batches import LINEAGE, batch_rows, parse_ds, write_batch
 from spark_jobs.common import RunResult, bronze, latest, protect, run, with_lineage
 
 if TYPE_CHECKING:
-    import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
 DATASET = "insurance_enrolment"
@@ -59,7 +58,7 @@ def build(spark: SparkSession, ds: date) -> DataFrame:
     return transform(*extract(spark, ds))
 
 
-def finish(_spark: SparkSession, accepted: pa.Table, ds: date) -> None:
+def finish(_spark: SparkSession, accepted: DataFrame, ds: date) -> None:
     write_batch(DATASET, accepted, ds)
 
 

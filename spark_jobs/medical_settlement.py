@@ -11,12 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from spark_jobs.batches import LINEAGE, batch_rows, parse_ds, write_batch
-from spark_jobs.checks import person_names, with_document_check, with_name_check
-from spark_jobs.common import RunResult, protect, run, with_lineage, with_text_check
+from spark_jobs.batches import batch_rows, parse_ds, write_batch
+from spark_jobs.checks import person_names
+from spark_jobs.common import PERSON_CHECKS, RunResult, person_record_candidates, run
 
 if TYPE_CHECKING:
-    import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
 DATASET = "medical_settlement"
@@ -29,29 +28,22 @@ RENAMED = {"aae076": "settlement_id", "aac002_token": "id_token", "aac002_masked
            "ake039": "fund_paid", "akb066": "account_paid", "akb067": "cash_paid", "jzlx": "medium",
            "aaz500": "card_no", "jssj": "settled_at", "aab301": "region_code",
            "aae036": "handled_at"}  # fmt: skip
-CHECKS = ["_id_check", "_name_ok", "_text_ok"]
+CHECKS = PERSON_CHECKS
 
 
 def transform(settlements: DataFrame, names: DataFrame, ds: date) -> DataFrame:
     """Checks on the plaintext (number, name against the masters, garbling), then tokens and masks."""
-    from pyspark.sql import functions as F
-
-    checked = with_document_check(settlements, "aac002", today=ds)
-    checked = with_text_check(with_name_check(checked, names, "aac002", "aac003"), ["aac003", "akb021"])
-    protected = protect(checked, PERSONAL, keep_cipher=set())
-    conformed = protected.select(
-        *(F.col(old).alias(new) for old, new in RENAMED.items()), *CHECKS, "_batch_id", "_logical_date"
-    )
-    return with_lineage(conformed, SOURCE_TABLE, ["settlement_id"]).select(
-        *RENAMED.values(), *CHECKS, *LINEAGE
-    )
+    return person_record_candidates(
+        settlements, names, ds, personal=PERSONAL, renamed=RENAMED, text=["aac003", "akb021"],
+        source_table=SOURCE_TABLE, key="settlement_id",
+    )  # fmt: skip
 
 
 def build(spark: SparkSession, ds: date) -> DataFrame:
     return transform(batch_rows(spark, ROUTE, ds), person_names(spark, ds), ds)
 
 
-def finish(_spark: SparkSession, accepted: pa.Table, ds: date) -> None:
+def finish(_spark: SparkSession, accepted: DataFrame, ds: date) -> None:
     write_batch(DATASET, accepted, ds)
 
 

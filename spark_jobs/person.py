@@ -102,8 +102,7 @@ def transform(insurance: DataFrame, holder: DataFrame, card_system: DataFrame, e
     rows = with_document_check(despaced(rows), "id", today=today)
     rows = with_text_check(rows, ["name", "address"])
     rows = rows.select("*", *[expr.alias(name) for name, expr in from_id("id").items()])
-    # cached: the registry check joins the candidates with themselves; protect once, not twice
-    return with_registry(protect(rows, PII).cache())
+    return with_registry(protect(rows, PII))
 
 
 def despaced(rows: DataFrame) -> DataFrame:
@@ -118,13 +117,16 @@ def despaced(rows: DataFrame) -> DataFrame:
 
 
 def with_registry(rows: DataFrame) -> DataFrame:
-    """``_has_registry``: 全民参保库 or 持卡库 knows the number (the card system alone is not enough)."""
+    """``_has_registry``: 全民参保库 or 持卡库 knows the number (the card system alone is not enough).
+
+    A window over the number's rows, not a self-join: the protected rows are computed once.
+    """
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    registry = rows.where(F.col("person_system") != "card_system").select(F.col("id_token").alias("_reg"))
-    known = rows.join(registry.distinct(), F.col("id_token") == F.col("_reg"), "left")
-    verdict = (F.col("person_system") != "card_system") | F.col("_reg").isNotNull()
-    return known.withColumn("_has_registry", verdict).drop("_reg")
+    registry = F.col("person_system") != "card_system"
+    known = F.max(registry.cast("int")).over(Window.partitionBy("id_token")) == 1
+    return rows.withColumn("_has_registry", registry | (F.col("id_token").isNotNull() & known))
 
 
 def application_voters(spark: SparkSession, ds: date) -> DataFrame:

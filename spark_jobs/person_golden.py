@@ -139,9 +139,8 @@ def name_repairs(candidates: DataFrame, people: DataFrame) -> DataFrame:
     )  # fmt: skip
 
 
-def write(spark: SparkSession, accepted: pa.Table, ds: date, voters: DataFrame | None = None) -> None:
+def write(spark: SparkSession, candidates: DataFrame, ds: date, voters: DataFrame | None = None) -> None:
     """Build the golden records from all accepted candidates and replace ``silver.person``."""
-    candidates = spark.createDataFrame(accepted)
     people = golden(candidates, voters).cache()
     uri = lake.table_uri("silver.person")
     table = stable_ciphers(to_arrow(people.select(COLUMNS)), uri, CIPHERS)

@@ -65,7 +65,7 @@ def test_every_personal_column_of_the_simulator_is_flagged(simulated):
     seen: dict[str, set[str]] = {}
     for route in ROUTES:
         system = SOURCES[route.source]
-        if system.kind != "database":
+        if system.kind != "database" or route.source == "ops":  # ops: our own tables, not simulated
             continue
         _, columns = source_table(system.location, route.table)
         assert columns, f"{route.route_id}: no columns found"

@@ -27,3 +27,20 @@ def test_commands_take_a_logical_date() -> None:
     for command in ("reconcile", "monitor", "load"):
         args = tasks.parser().parse_args([command, "--ds", "2026-11-27"])
         assert args.ds == date(2026, 11, 27) and args.command in tasks.COMMANDS
+
+
+def test_a_failing_task_exits_one_with_its_reason_flushed(tmp_path) -> None:
+    """As Airflow runs it: a subprocess whose exit skips finalisation but keeps the exit code and output."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "YKT_HOME": str(tmp_path),
+        "YKT_DATABASE_URL": "postgresql://u:p@127.0.0.1:1/postgres",
+    }
+    proc = subprocess.run([sys.executable, "-m", "pipeline.tasks", "reconcile", "--ds", "2026-11-27"],
+                          capture_output=True, text=True, env=env, timeout=120, check=False)  # fmt: skip
+    assert proc.returncode == 1
+    assert "任务失败 / task failed" in proc.stderr and "127.0.0.1" in proc.stderr

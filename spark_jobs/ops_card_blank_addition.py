@@ -1,0 +1,13 @@
+"""预制卡添加记录 (silver.ops_card_blank_addition) ← ops.card_blank_addition (see spark_jobs.ops)."""
+
+from __future__ import annotations
+
+from spark_jobs.ops import job
+
+JOB = job("card_blank_addition")
+main = JOB.main
+
+if __name__ == "__main__":
+    from spark_jobs.batches import parse_ds
+
+    print(main(parse_ds()))

@@ -1,0 +1,13 @@
+"""设备登记 (silver.ops_terminal_device) ← ops.terminal_device (see spark_jobs.ops)."""
+
+from __future__ import annotations
+
+from spark_jobs.ops import job
+
+JOB = job("terminal_device")
+main = JOB.main
+
+if __name__ == "__main__":
+    from spark_jobs.batches import parse_ds
+
+    print(main(parse_ds()))
