@@ -113,10 +113,18 @@ def _columns(cur, name: str) -> list[str] | None:
     return found or None
 
 
+def _in_order_of(existing: list[str] | None, rows: pa.Table) -> pa.Table:
+    """``rows`` in the loaded table's column order when only the order differs (silver may reorder)."""
+    if existing and existing != rows.column_names and sorted(existing) == sorted(rows.column_names):
+        return rows.select(existing)
+    return rows
+
+
 def replace_table(conn, name: str, rows: pa.Table) -> int:
     """The whole table replaced in one transaction (see the module docstring)."""
     with conn.cursor() as cur:
         existing = _columns(cur, name)
+        rows = _in_order_of(existing, rows)
         if existing == rows.column_names:
             cur.execute(f"delete from {_ident(SCHEMA)}.{_ident(name)}")
             cur.adbc_ingest(name, rows, mode="append", db_schema_name=SCHEMA)
@@ -140,6 +148,7 @@ def replace_partition(conn, name: str, rows: pa.Table, column: str, ds: date) ->
         raise ValueError(f"{name}: 数据不全属于 {column}={ds} / rows outside the partition")
     with conn.cursor() as cur:
         existing = _columns(cur, name)
+        rows = _in_order_of(existing, rows)
         target = f"{_ident(SCHEMA)}.{_ident(name)}"
         if existing is None:
             cur.adbc_ingest(name, rows, mode="create", db_schema_name=SCHEMA)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.base.passwords import complexity_problems
+from services.base.permissions import ROLE_PERMISSIONS
 from services.client import sign_challenge
 from tests.services.helpers import PASSWORD, keypair, sql
 
@@ -38,7 +39,9 @@ async def test_login_with_both_factors(client, cast):
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["user"]["role_name"] == "区域管理员" and body["user"]["region_name"] == "乐山市市中区"
-    assert body["user"]["permissions"] == ["device:read", "device:write"]
+    assert body["user"]["permissions"] == sorted(ROLE_PERMISSIONS["region_admin"])
+    assert {"device:read", "device:write"} <= set(body["user"]["permissions"])
+    assert not {"user:manage", "audit:read"} & set(body["user"]["permissions"])
     me = await client.get("/api/v1/admin/auth/me", headers={"Authorization": f"Bearer {body['token']}"})
     assert me.status_code == 200 and me.json()["username"] == "szq_admin"
     [(actor, result, ip)] = sql("select actor, result, client_ip from audit_log where action = 'auth.login'")

@@ -95,4 +95,5 @@ async def test_roles_matrix_keeps_the_three_administrators_apart(client, cast):
     assert roles["auditor"] == {"audit:read"}
     assert not roles["system_admin"] & {"audit:read", "user:manage"}
     assert not roles["security_admin"] & {"audit:read", "device:write"}
-    assert len(roles) == 6
+    assert not roles["data_steward"] & {"audit:read", "user:manage", "device:write"}
+    assert len(roles) == 7
