@@ -30,6 +30,7 @@ from services.base.errors import ApiError, forbidden, unauthorized
 from services.capabilities import credentials
 from services.capabilities.models import Partner, PartnerNonce
 from services.terminals import signing
+from services.terminals.device_auth import signed_path
 from yikatong.settings import get_settings
 
 HEADERS = ("x-partner-id", "x-timestamp", "x-nonce", "x-signature")
@@ -62,13 +63,6 @@ def sign_headers(
     return headers
 
 
-def _signed_path(request: Request) -> str:
-    raw = request.scope.get("raw_path") or request.url.path.encode()
-    path = raw.split(b"?", 1)[0].decode("latin-1")
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    return f"{path}?{query}" if query else path
-
-
 def _headers(request: Request) -> tuple[str, str, str, str]:
     values = tuple(request.headers.get(name, "") for name in HEADERS)
     if not all(values):
@@ -91,7 +85,7 @@ async def authenticate_partner(request: Request, session: SessionDep) -> Partner
         raise unauthorized("PARTNER_UNKNOWN", "合作系统未登记")
     body = await request.body()
     secret = credentials.unseal(partner.credential, partner_id)
-    expected = signing.signature(secret, request.method, _signed_path(request), timestamp, nonce, body)
+    expected = signing.signature(secret, request.method, signed_path(request), timestamp, nonce, body)
     if not hmac.compare_digest(expected, given):
         raise unauthorized("SIGNATURE_INVALID", "签名无效")
     if partner.status != "启用":

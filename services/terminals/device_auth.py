@@ -33,7 +33,8 @@ _FORMATS = (
 )
 
 
-def _signed_path(request: Request) -> str:
+def signed_path(request: Request) -> str:
+    """The path and raw query string exactly as the client signed them (shared by partner auth)."""
     raw = request.scope.get("raw_path") or request.url.path.encode()
     path = raw.split(b"?", 1)[0].decode("latin-1")
     query = request.scope.get("query_string", b"").decode("latin-1")
@@ -62,7 +63,7 @@ async def authenticate_device(request: Request, session: SessionDep) -> Device:
         raise unauthorized("DEVICE_UNKNOWN", "设备未登记")
     body = await request.body()
     secret = credentials.unseal(device.credential, device.device_id)
-    expected = signing.signature(secret, request.method, _signed_path(request), timestamp, nonce, body)
+    expected = signing.signature(secret, request.method, signed_path(request), timestamp, nonce, body)
     if not hmac.compare_digest(expected, given):
         raise unauthorized("SIGNATURE_INVALID", "签名无效")
     if device.status != "启用":
