@@ -5,10 +5,12 @@ starts it (2 workers), with wrk on the same box:
 
 Per round, interleaved: A the bare baseline `GET /api/v1/_bench/ping` (no database), B the signed
 kiosk heartbeat `POST /api/v1/device/heartbeat` (HMAC-SM3 signature, a fresh nonce per request,
-all seven components reported, state kept in `terminal_state`), C the county device list
-`GET /api/v1/admin/devices?page=1&size=20` by 市中区's 区域管理员 (10,000 devices in the county,
-every request audited). Figures: medians over rounds of req/s, p50, p99, socket errors, timeouts
-and non-2xx responses; the ratio of each subject's median req/s to the baseline's (target ≥ 0.3).
+device time and all seven components reported, state kept in `terminal_state`), C the county
+device list `GET /api/v1/admin/devices?page=1&size=20` by 市中区's 区域管理员 (10,000 devices in the
+county, every request audited). Figures: medians over rounds of req/s, p50, p99, socket errors,
+timeouts and non-2xx responses; the ratio of each subject's median req/s to the baseline's (target
+≥ 0.3). Before the wrk blocks, the single-client figure: p50/p99 of `--requests` sequential county
+lists beside as many pings, `--pairs` interleaved blocks (target p99 ≤ 50 ms).
 
 Heartbeats need a fresh nonce and signature per request, which wrk's Lua cannot compute (no SM3):
 before each heartbeat block this script signs more requests than the block can send (2,000
@@ -29,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -48,9 +51,11 @@ UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}  #
 def heartbeat_body() -> bytes:
     from services.terminals.components import MONITORED
 
-    parts = {code: {"status": "正常"} for code in MONITORED}
-    parts["ribbon"]["level"], parts["paper"]["level"] = 80, 90
-    return json.dumps({"software_version": "2.1.0", "components": parts}, ensure_ascii=False).encode()
+    parts = {code: {"status": "正常", "value": 1} for code in MONITORED}
+    parts["ribbon"]["value"], parts["paper"]["value"] = 80, 90
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    body = {"software_version": "2.1.0", "device_time": now, "components": parts}
+    return json.dumps(body, ensure_ascii=False).encode()
 
 
 def sign_requests(path: Path, count: int) -> None:
@@ -166,6 +171,16 @@ def summarise(blocks: dict[str, list[dict]]) -> dict:
     return figures
 
 
+def single_part(s: dict) -> str:
+    c, b = s["county_list"], s["baseline_ping"]
+    return (
+        f"single client ({c['pairs']} interleaved blocks of {c['requests_per_block']}): device list "
+        f"p50 {c['p50_ms_median']} / p99 {c['p99_ms_median']} ms (target ≤ 50: "
+        f"{'met' if c['meets_target'] else 'NOT met'}) beside ping p50 {b['p50_ms_median']} / "
+        f"p99 {b['p99_ms_median']} ms"
+    )
+
+
 def verdict(f: dict) -> str:
     return "met" if f["meets_target"] else "NOT met"
 
@@ -186,7 +201,8 @@ def readme_line(figures: dict, command: str, connections: int, seconds: int, rou
         f"interleaved, medians: {part('bare ping', b)}; {part('signed heartbeat', h)} → ratio "
         f"{h['ratio_rps']}× (target ≥ 0.3: {verdict(h)}); "
         f"{part('市中区 device list (10k in county, audited)', c)} → "
-        f"ratio {c['ratio_rps']}× (target ≥ 0.3: {verdict(c)}); 2 workers, "
+        f"ratio {c['ratio_rps']}× (target ≥ 0.3: {verdict(c)}); "
+        f"{single_part(figures['single_client'])}; 2 workers, "
         f"load average {os.getloadavg()[0]:.1f} on 2 cores ({time.strftime('%Y-%m-%d')}) |"
     )
     path = RESULTS / "README.md"
@@ -200,6 +216,10 @@ def main() -> None:
     args.add_argument("--rounds", type=int, default=3)
     args.add_argument("--connections", type=int, default=2000)
     args.add_argument("--warmup", type=int, default=15, help="seconds of warm-up per kind")
+    args.add_argument(
+        "--requests", type=int, default=1000, help="sequential requests per single-client block"
+    )
+    args.add_argument("--pairs", type=int, default=3, help="single-client blocks per kind")
     opts = args.parse_args()
     get_settings.cache_clear()
     fleet.prepare_database()
@@ -211,7 +231,10 @@ def main() -> None:
     blocks: dict[str, list[dict]] = {k: [] for k in kinds}
     try:
         with httpx.Client(base_url=base, timeout=60) as client:
-            token = fleet.login(client, "bench_szq", keys)["Authorization"].split()[1]
+            headers = fleet.login(client, "bench_szq", keys)
+            token = headers["Authorization"].split()[1]
+            single = fleet.list_runs(client, headers, opts.requests, opts.pairs)
+            print("single client:", single, flush=True)
         with tempfile.TemporaryDirectory() as tmp:
             warm_workers(base, token)
             for kind in kinds:  # warm-up: pools, each kiosk's first (state-changing) heartbeat
@@ -224,7 +247,7 @@ def main() -> None:
                     print(round_no + 1, kind, blocks[kind][-1], flush=True)
     finally:
         fleet.stop_server(proc)
-    figures = summarise(blocks)
+    figures = summarise(blocks) | {"single_client": single}
     command = " ".join(["python -m benchmarks.bench_api_load", *sys.argv[1:]]).strip()
     server = {
         "workers": get_settings().api_workers,

@@ -66,19 +66,26 @@ class Outcome:
 
 
 def enforce(
-    dataset: str, candidates: Any, ds: date, contract: Contract | None = None, write: bool = True
+    dataset: str,
+    candidates: Any,
+    ds: date,
+    contract: Contract | None = None,
+    write: bool = True,
+    total: int | None = None,
 ) -> Outcome:
     """Validate ``candidates`` (Arrow table or Spark DataFrame) against the contract for ``ds``.
 
     The quarantine partition is written before the threshold is checked, so a failed task leaves
-    its evidence behind. ``write=False`` skips the write (unit tests, dry runs).
+    its evidence behind. ``write=False`` skips the write (unit tests, dry runs). ``total``: the
+    number of candidates when the caller already counted them (a DataFrame is not counted again).
     """
     contract = contract or get(dataset)
     _require_lineage(_columns(candidates))
     suite = [expect.not_null("_row_id"), expect.unique(["_row_id"]), *contract.build(ds)]
     _require_checked(plan(suite).columns, _columns(candidates), contract)
     arrow = isinstance(candidates, pa.Table)
-    total = candidates.num_rows if arrow else candidates.count()
+    if total is None:
+        total = candidates.num_rows if arrow else candidates.count()
     judged = _judged_arrow(candidates, suite) if arrow else _judged_spark(candidates, suite, total)
     bad: list[pa.Array] = []
     stream = _quarantine_stream(dataset, judged, ds, bad)
@@ -139,24 +146,30 @@ def _judged_arrow(rows: pa.Table, suite: list[Any]) -> Iterator[tuple[pa.Table, 
 def _judged_spark(df: DataFrame, suite: list[Any], total: int) -> Iterator[tuple[pa.Table, pa.Table]]:
     """Suspects in chunks by ``_row_id`` hash (all rows of a row id meet in one chunk). When there
     is more than one chunk, other uniqueness checks are judged apart, chunked by their own key."""
+    from pyspark import StorageLevel
+
     from contracts import suspects_spark as first_pass
 
     checks = plan(suite)
     marked = first_pass.mark(df, checks)
     helpers = [c for c in marked.columns if c not in df.columns]
-    found = marked.where(first_pass.SUSPECT).count() if total else 0
-    if not found:
-        return
-    split = found > CHUNK_ROWS
-    keys = [e for e in suite if e.configuration.type in KEY_KINDS]
-    apart = {i: e for i, e in enumerate(keys) if split and _spans_chunks(e)}
-    per_row = [e for e in suite if all(e is not kept for kept in apart.values())]
-    suspected = marked.where(first_pass.SUSPECT).drop(*helpers)
-    for chunk in first_pass.chunks(suspected, found, CHUNK_ROWS):
-        yield chunk, judge(per_row, chunk.select(list(checks.columns)))
-    for i, expectation in apart.items():
-        if f"_dup{i}" in marked.columns:  # absent: that key has no duplicates
-            yield from _judged_key(marked.where(f"_dup{i}").drop(*helpers), expectation)
+    # the suspects (few) are kept once found: counting and handing them over is one pass, not two
+    suspected = marked.where(first_pass.SUSPECT).drop(*helpers).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        found = suspected.count() if total else 0
+        if not found:
+            return
+        split = found > CHUNK_ROWS
+        keys = [e for e in suite if e.configuration.type in KEY_KINDS]
+        apart = {i: e for i, e in enumerate(keys) if split and _spans_chunks(e)}
+        per_row = [e for e in suite if all(e is not kept for kept in apart.values())]
+        for chunk in first_pass.chunks(suspected, found, CHUNK_ROWS):
+            yield chunk, judge(per_row, chunk.select(list(checks.columns)))
+        for i, expectation in apart.items():
+            if f"_dup{i}" in marked.columns:  # absent: that key has no duplicates
+                yield from _judged_key(marked.where(f"_dup{i}").drop(*helpers), expectation)
+    finally:
+        suspected.unpersist()
 
 
 def _spans_chunks(expectation: Any) -> bool:

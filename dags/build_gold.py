@@ -11,6 +11,8 @@ silver → gold，再装载到分析库：
     领取的待遇类别，以及精准服务的风险标记：制卡超过 30 天未领卡、领取养老待遇但无正常状态的卡、
     卡片 90 天内到期；
   然后以 COPY 把两张表整表写入 `analytics` 库的 `raw_gold_trajectory_monthly`、`raw_gold_portrait`。
+- `load_timeline`：把当日批次的用卡事件（轨迹信息库）装入 `analytics.raw_trajectory_event`（按人令牌与
+  时间建索引），供工作人员按人查询用卡轨迹时间线（`/api/v1/admin/trajectories/...`）。
 
 数据只有令牌、代码、掩码与统计值，没有明文个人信息。每次运行得到截至该业务日期的状态，
 同一日期重跑得到相同的表。
@@ -21,14 +23,18 @@ silver → gold，再装载到分析库：
 
 from __future__ import annotations
 
+import os
+import shlex
+
 import pendulum
 from airflow.sdk import Asset, dag, task
 
-from pipeline.airflow_env import DEFAULT_ARGS, REPO_ROOT, mark_outlets, resolve_ds, task_command
+from pipeline.airflow_env import CORE_PYTHON, DEFAULT_ARGS, REPO_ROOT, mark_outlets, resolve_ds, task_command
 
 INPUTS = ("person", "card", "card_application", "insurance_enrolment", "benefit_payment", "card_use_event")
 SILVER = [Asset(f"silver.{name}", group="silver") for name in INPUTS]
 GOLD = [Asset(f"gold.{name}", group="gold") for name in ("trajectory_monthly", "portrait")]
+TIMELINE = Asset("analytics.raw_trajectory_event", group="analytics")
 
 
 @task.bash(cwd=str(REPO_ROOT), skip_on_exit_code=None, outlets=GOLD)
@@ -37,6 +43,15 @@ def build_and_load(**context) -> str:
     ds = resolve_ds(context)
     mark_outlets(context, ds)
     return task_command("gold", ds=ds)
+
+
+@task.bash(cwd=str(REPO_ROOT), skip_on_exit_code=None, outlets=[TIMELINE])
+def load_timeline(**context) -> str:
+    """当日批次的用卡事件 → `analytics.raw_trajectory_event`（轨迹信息库，按人查询时间线）。"""
+    ds = resolve_ds(context)
+    mark_outlets(context, ds)
+    python = os.environ.get("YKT_CORE_PYTHON") or str(CORE_PYTHON)
+    return shlex.join([python, "-m", "pipeline.trajectory_load", "--ds", ds])
 
 
 @dag(
@@ -51,6 +66,7 @@ def build_and_load(**context) -> str:
 )
 def build_gold() -> None:
     build_and_load()
+    load_timeline()
 
 
 build_gold()

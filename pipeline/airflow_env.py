@@ -261,6 +261,23 @@ def migrate() -> MigrateResult:
     return MigrateResult(migrated, time.perf_counter() - started, log)
 
 
+def sync_dags() -> float:
+    """Write every DAG (and the Assets they declare) to the metadata database, once, serially.
+
+    Each `airflow dags test` syncs the whole DAG folder before it runs its DAG; two starting side by
+    side on a database that lacks an Asset both insert it, and one dies on the unique index
+    (`idx_asset_name_uri_unique`). After this sync they find everything already there. Returns seconds.
+    """
+    started = time.perf_counter()
+    log = airflow_home() / "sync-dags.log"
+    log.unlink(missing_ok=True)
+    if _airflow(["dags", "reserialize"], env=airflow_env(), log=log, timeout=900) != 0:
+        raise AirflowError(
+            f"DAG 同步到元数据库失败 / airflow dags reserialize failed; log {log}:\n{_tail(log)}"
+        )
+    return time.perf_counter() - started
+
+
 def _airflow_version() -> str | None:
     """The installed Airflow's version, read from `.venv-airflow`'s metadata (no import)."""
     from importlib import metadata

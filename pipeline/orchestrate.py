@@ -36,6 +36,7 @@ from pipeline.airflow_env import (
     airflow_home,
     migrate,
     run_dag,
+    sync_dags,
 )
 
 # Run in Airflow's environment: parse the DAG folder and describe every DAG as JSON.
@@ -264,12 +265,19 @@ def _record_success(run: PipelineRun) -> None:
 PARALLEL_DAGS = 2
 
 
-def run_pipeline(ds: date, progress: Progress | None = None, parallel: int = PARALLEL_DAGS) -> PipelineRun:
+def run_pipeline(
+    ds: date,
+    progress: Progress | None = None,
+    parallel: int = PARALLEL_DAGS,
+    only: Callable[[str], bool] | None = None,
+) -> PipelineRun:
     """Run every DAG for logical date `ds` through `airflow dags test`, in asset order.
 
     DAGs whose Assets do not depend on each other (one level of the asset graph) run `parallel` at a
     time. `progress(dag_id, None)` is called when a DAG starts and `progress(dag_id, result)` when it
     ends. Stops after the level holding a failed DAG: later DAGs, which consume its Assets, do not run.
+    `only` (dag_id → bool) runs just those DAGs, still in asset order (a rerun of the layers up to
+    one DAG); such a partial run is not recorded as the date's completed run.
     """
     from yikatong import db
 
@@ -277,14 +285,16 @@ def run_pipeline(ds: date, progress: Progress | None = None, parallel: int = PAR
     db.ensure_databases()  # the platform's databases the tasks write (idempotent, as `make run` does)
     migration = migrate()
     graph = asset_graph(inspect_dags()["dags"])
-    run = PipelineRun(ds, topological(graph), migration=migration)
+    chosen = [[d for d in level if only is None or only(d)] for level in levels(graph)]
+    run = PipelineRun(ds, [d for level in chosen for d in level], migration=migration)
     stamp_path(ds).unlink(missing_ok=True)  # only a run that gets to the end counts as done
-    for level in levels(graph):
+    sync_dags()  # before DAGs run side by side (see sync_dags)
+    for level in filter(None, chosen):
         run.runs.extend(_run_level(level, ds, progress, parallel))
         if not all(r.ok for r in run.runs):
             break
     run.seconds = time.perf_counter() - started
-    if run.ok:
+    if run.ok and only is None:
         _record_success(run)
     return run
 

@@ -125,6 +125,8 @@ ROUTES: tuple[Route, ...] = (
     _ops("card_blank_usage", ("id",), "received_at"),
     _ops("card_issuance", ("id",), "received_at"),
     _ops("card_finished", ("card_no",), "updated_at"),
+    # 渠道访问记录 (seed 5.2): append-only, one row per API/H5 request, extracted by its time
+    _ops("access_log", ("id",), "at"),
 )
 
 

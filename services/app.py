@@ -15,10 +15,12 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, FastAPI
 
 from services import housekeeping
+from services.access_log.middleware import AccessLogMiddleware
+from services.access_log.writer import WRITER as access_log_writer
 from services.admin.router import router as auth_router
 from services.admin.users_router import router as users_router
 from services.audit.router import router as audit_router
-from services.base import handlers
+from services.base import audit_queue, handlers
 from services.base.health import router as health_router
 from services.base.middleware import BodyLimit, RequestContext
 from services.capabilities import sweeper as capability_sweeper
@@ -28,6 +30,7 @@ from services.capabilities.router import router as capabilities_router
 from services.cards import retry_loop
 from services.cards.batch_router import router as card_batches_router
 from services.cards.device_router import router as card_device_router
+from services.cards.instant_router import router as card_instant_router
 from services.cards.records_router import router as card_records_router
 from services.cards.stats_router import router as stats_router
 from services.cards.stock_router import router as blank_cards_router
@@ -37,11 +40,14 @@ from services.catalog.page import router as catalog_page_router
 from services.catalog.page_requests import router as catalog_requests_page_router
 from services.catalog.router import router as catalog_router
 from services.channels import outbox as channel_outbox
+from services.channels.demo import router as channel_demo_router
 from services.channels.h5 import router as channel_h5_router
+from services.channels.prefill import router as channel_prefill_router
 from services.channels.router import public as channels_router
 from services.channels.router import staff as channel_staff_router
 from services.channels.uploads_router import router as channel_uploads_router
 from services.knowledge.router import router as knowledge_router
+from services.precision.router import router as precision_router
 from services.terminals.alarms_router import router as alarms_router
 from services.terminals.device_monitoring_router import router as device_monitoring_router
 from services.terminals.device_router import router as device_router
@@ -49,6 +55,7 @@ from services.terminals.imports_router import router as imports_router
 from services.terminals.monitoring_router import router as monitoring_router
 from services.terminals.router import router as devices_router
 from services.terminals.work_orders_router import router as work_orders_router
+from services.trajectories.router import router as trajectories_router
 from yikatong.settings import get_settings
 
 DESCRIPTION = """
@@ -83,6 +90,8 @@ TAGS = [
     {"name": "平台能力", "description": "合作系统签名调用：身份证识别、照片检查、人证比对、智能问答"},
     {"name": "渠道与线上业务", "description": "渠道登记、居民实名会话、线上办理、受理与审核"},
     {"name": "密钥服务", "description": "SM4 数据密钥（主密钥包装）、SM2 密钥对、签名与验签"},
+    {"name": "用卡轨迹", "description": "按人查询用卡轨迹时间线（脱敏、按区域、按时间分页）"},
+    {"name": "精准服务", "description": "持卡人状态关系网、服务策略的运行与成效"},
 ]
 ROUTERS = (
     health_router,
@@ -106,6 +115,7 @@ ROUTERS = (
     device_router,
     device_monitoring_router,
     card_device_router,
+    card_instant_router,
     knowledge_router,
     partners_router,
     capabilities_router,
@@ -113,7 +123,11 @@ ROUTERS = (
     channel_staff_router,
     channels_router,
     channel_uploads_router,
+    channel_prefill_router,
     channel_h5_router,
+    channel_demo_router,
+    trajectories_router,
+    precision_router,
 )
 
 
@@ -124,6 +138,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         retry_loop.run_forever,
         capability_sweeper.run_forever,
         channel_outbox.run_forever,
+        audit_queue.run_forever,
     )
     tasks = [asyncio.create_task(loop()) for loop in loops]
     try:
@@ -133,6 +148,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await access_log_writer.close()  # the requests' access log rows still waiting
 
 
 def _bench_router() -> APIRouter:
@@ -165,4 +181,5 @@ def create_app() -> FastAPI:
         app.include_router(_bench_router())
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
     app.add_middleware(RequestContext)
+    app.add_middleware(AccessLogMiddleware)  # outermost: times the whole request
     return app

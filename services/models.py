@@ -14,6 +14,8 @@ MODEL_MODULES = (
     "services.capabilities.models",
     "services.knowledge.models",
     "services.channels.models",
+    "services.precision.models",
+    "services.access_log.models",
 )
 
 

@@ -2,7 +2,9 @@
 
 An assertion is compact: base64url(JSON claims) + "." + base64url(DER SM3withSM2 signature over the
 claims bytes). Claims: `iss` (channel ID), `sub_id` (ID number), `name`, `iat`, `exp` (Unix s),
-`jti` (one-time assertion ID).
+`jti` (one-time assertion ID); for non-mainland residents also `doc_type` (证件类型, name or code,
+e.g. `港澳居民来往内地通行证` / `03`) and, when the number carries no birth date (通行证), `birth`
+(`YYYY-MM-DD`): pass them as keyword arguments to `assertion`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,9 @@ The exchange's upload interface, as the real one would expose it over HTTP:
   delivered: 409.
 - ``GET /exchange/v1/deliveries``: what was received (for the operators, and the tests).
 
-Run it with ``python -m simulators.exchange_receiver --port 8092 --sender YKT=<public key hex>``.
+Run it with ``ykt catalog receiver`` (registers this platform's key; port ``YKT_EXCHANGE_PORT``) or
+``python -m simulators.exchange_receiver --port 8092 --sender YKT=<public key hex>``;
+:func:`start_in_background` is what ``make run`` calls (pid file and log in ``<home>/exchange-receiver/``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import base64
 import csv
 import io
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -29,7 +32,9 @@ from typing import Annotated
 from fastapi import FastAPI, File, UploadFile
 from fastapi.responses import JSONResponse
 
+from yikatong.background import Background, http_ok, port_open
 from yikatong.crypto import sm2_verify, sm3_hex
+from yikatong.settings import REPO_ROOT, get_settings
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
@@ -147,11 +152,48 @@ def create_app(store_root: Path, senders: dict[str, str]) -> FastAPI:
     return app
 
 
+class ReceiverStartError(RuntimeError):
+    """交换平台接收端（模拟）未能在后台启动。"""
+
+
+def _folder() -> Path:
+    return get_settings().home / "exchange-receiver"
+
+
+RECEIVER = Background(_folder, "exchange-receiver", b"services.catalog.cli\x00receiver")
+
+
+def local_url() -> str:
+    return f"http://127.0.0.1:{get_settings().exchange_port}"
+
+
+def start_in_background(wait: float = 60) -> str:
+    """Serve the receiver in the background (``ykt catalog receiver``) unless the exchange is
+    elsewhere (``YKT_EXCHANGE_URL``) or something already answers on its port; one line for humans."""
+    settings = get_settings()
+    url, port = local_url(), settings.exchange_port
+    if settings.exchange_url.rstrip("/") != url:
+        return f"市共享交换平台 {settings.exchange_url}（外部，不启动模拟）"
+    if RECEIVER.running_pid() is not None or port_open("127.0.0.1", port):
+        return f"交换平台接收端（模拟）{url} 已在运行"
+    command = [sys.executable, "-m", "services.catalog.cli", "receiver", "--port", str(port)]
+    proc = RECEIVER.start(command, port=port, cwd=REPO_ROOT)
+    ready = f"{url}/exchange/v1/deliveries"
+    RECEIVER.wait(
+        proc,
+        lambda: http_ok(ready),
+        timeout=wait,
+        error=ReceiverStartError,
+        what="交换平台接收端（模拟）未能启动",
+    )
+    return f"交换平台接收端（模拟）{url} 已启动"
+
+
 def main() -> None:
     import uvicorn
 
     parser = argparse.ArgumentParser(description="市共享交换平台接收端（模拟）")
-    parser.add_argument("--port", type=int, default=8092)
+    parser.add_argument("--port", type=int, default=get_settings().exchange_port)
     parser.add_argument("--store", type=Path, default=Path("var/exchange_outbox_received"))
     parser.add_argument("--sender", action="append", default=[], help="CODE=SM2 公钥（十六进制）")
     args = parser.parse_args()

@@ -6,9 +6,11 @@
   at least 7 real minutes, so the platform's 300 s timeout sees it). Calls carry the real time.
 - `history`: replays the last N days (≤ 29: the device API refuses card events and self-checks
   older than 30 days) hour by hour as fast as the API answers, with the device times of the past.
-  Heartbeats carry no device time (the server stamps them), so history has self-checks, logs and
-  card events but no heartbeats, state changes or alarms. The failures that happened (the labels
-  for a 7-day failure prediction) are written to `<home>/kiosk-fleet/history-failures.jsonl`.
+  The device API takes live heartbeats only (device time within 5 minutes of the server's), so the
+  hourly heartbeats of the past are applied with the platform's own state rules at their device
+  time (`kiosk_state_history`): state changes and alarms as the live service would have written
+  them. The failures that happened (the labels for a 7-day failure prediction) are written to
+  `<home>/kiosk-fleet/history-failures.jsonl`.
 
 Deterministic per seed: a kiosk's behaviour depends only on (seed, device ID, steps). Card serials
 and event counters continue across runs (`<home>/kiosk-fleet/state.json`), so reruns never collide.
@@ -31,6 +33,7 @@ from pathlib import Path
 
 import httpx
 
+from simulators import kiosk_state_history
 from simulators.kiosk_api import CredentialStore, FleetApi, fleet_dir, layout
 from simulators.kiosk_model import Kiosk
 
@@ -132,10 +135,13 @@ class Fleet:
 
         async def replay(kiosk: Kiosk) -> None:
             async with gate:
+                states = await kiosk_state_history.replayable(kiosk.device_id, start)
                 at = start
                 while at < end and not self.stopping:
                     at += timedelta(hours=1)
                     await self.api.run(kiosk, kiosk.step(at, 1.0))
+                    if states:
+                        await kiosk_state_history.replay_hour(kiosk, at)
 
         await asyncio.gather(*(replay(k) for k in self.kiosks))
         return [f for k in self.kiosks for f in k.failures]

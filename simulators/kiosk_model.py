@@ -149,13 +149,12 @@ class Kiosk:
         return d is not None and self.rng.random() < 0.1 + 0.5 * d.progress(at)
 
     def heartbeat(self, at: datetime) -> Call:
-        return Call(
-            "heartbeat",
-            "POST",
-            "/api/v1/device/heartbeat",
-            {"software_version": VERSION, "components": self.components(at)},
-            at,
-        )
+        body = {
+            "software_version": VERSION,
+            "device_time": self._stamp(at),
+            "components": self.components(at),
+        }
+        return Call("heartbeat", "POST", "/api/v1/device/heartbeat", body, at)
 
     # ---- hardware -------------------------------------------------------------------------
     def _age_hardware(self, at: datetime, hours: float) -> None:
@@ -183,14 +182,15 @@ class Kiosk:
             elif self.rng.random() < HAZARD_PER_DAY[part] * hours / 24:
                 self.degrading[part] = Degradation(at, at + timedelta(days=self.rng.uniform(2, 6)))
 
-    def _measure(self, part: str, at: datetime) -> tuple[str | None, str]:
-        """(warning code or None, the measure as text): healthy parts show a small baseline."""
+    def _measure(self, part: str, at: datetime) -> tuple[str | None, str, int]:
+        """(warning code or None, the measure as text, its value): healthy parts show a small baseline."""
         code, text, worst = WARNING[part]
         d = self.degrading.get(part)
         if d is None:
-            return None, text.format(self.rng.randint(0, 2))
+            value = self.rng.randint(0, 2)
+            return None, text.format(value), value
         value = int(2 + worst * d.progress(at) ** 1.5 + self.rng.uniform(0, 2))
-        return (code if value >= 4 else None), text.format(value)
+        return (code if value >= 4 else None), text.format(value), value
 
     def _consumables(self, at: datetime) -> None:
         for part in ("ribbon", "paper"):
@@ -206,14 +206,14 @@ class Kiosk:
     def _part(self, part: str, at: datetime) -> dict:
         if part in ("ribbon", "paper"):
             level = max(0, int(getattr(self, part)))
-            out = {"status": "正常", "level": level}
+            out = {"status": "正常", "level": level, "value": level}
             if level < LOW_WARN[part]:
                 out |= {"code": "W501" if part == "ribbon" else "W601", "message": f"余量低（{level}%）"}
             return out
         if part in self.faulty:
             return {"status": "异常", "code": FAULT[part][0], "message": FAULT[part][1]}
-        code, text = self._measure(part, at)
-        return {"status": "正常", "message": text} | ({"code": code} if code else {})
+        code, text, value = self._measure(part, at)
+        return {"status": "正常", "value": value, "message": text} | ({"code": code} if code else {})
 
     def components(self, at: datetime) -> dict:
         return {part: self._part(part, at) for part in MONITORED}
@@ -223,7 +223,7 @@ class Kiosk:
         for part in MONITORED:
             p = self._part(part, at)
             item = {"component": part, "result": p["status"], "level": p.get("level")}
-            items.append(item | {k: p[k] for k in ("code", "message") if k in p})
+            items.append(item | {k: p[k] for k in ("value", "code", "message") if k in p})
         items += [{"component": part, "result": "正常"} for part in EXTRA]
         body = {
             "checked_at": self._stamp(at),

@@ -40,10 +40,11 @@ def silver_uri(dataset: str) -> str:
 
 
 def batch_rows(spark: SparkSession, route_id: str, ds: date) -> DataFrame:
-    """The bronze rows of one route's batch for logical date ``ds`` (its candidates)."""
-    from pyspark.sql import functions as F
+    """The bronze rows of one route's batch for logical date ``ds`` (its candidates).
 
-    return bronze(spark, route_id, ds).where(F.col("_logical_date") == F.lit(ds)).drop("_ingested_at")
+    Only the files of that ``_logical_date`` partition are read (bronze keeps every day's batch).
+    """
+    return bronze(spark, route_id, batch=ds).drop("_ingested_at")
 
 
 def write_batch(

@@ -52,7 +52,10 @@ def transform(events: DataFrame, cards: DataFrame, scenes: DataFrame, ds: date) 
     from pyspark.sql import functions as F
 
     typed = events.join(F.broadcast(scenes), "scene_code", "left")
-    protected = with_protected_numbers(with_card_check(typed, cards), "id_number", today=ds)
+    # the card master's numbers (one narrow column, a few million at a city's scale) go to every
+    # task: a sort-merge join would shuffle and sort all of the day's messages
+    known = with_card_check(typed, F.broadcast(cards))
+    protected = with_protected_numbers(known, "id_number", today=ds)
     conformed = protected.select(
         "*",
         F.col("id_number_token").alias("id_token"),

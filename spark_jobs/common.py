@@ -45,10 +45,13 @@ ORDER = ("aae036", "_logical_date")
 # ---------- reading bronze
 
 
-def bronze(spark: SparkSession, route_id: str, ds: date | None = None) -> DataFrame:
-    """The route's bronze table (all batches, or those up to logical date ``ds``).
+def bronze(
+    spark: SparkSession, route_id: str, ds: date | None = None, batch: date | None = None
+) -> DataFrame:
+    """The route's bronze table (all batches, those up to logical date ``ds``, or only ``batch``'s).
 
     Bronze is append-only history: use :func:`latest` for the newest version of each source row.
+    ``batch`` reads only that logical date's partition files.
     """
     from pyspark.sql import functions as F
 
@@ -58,6 +61,8 @@ def bronze(spark: SparkSession, route_id: str, ds: date | None = None) -> DataFr
         raise FileNotFoundError(
             f"bronze 表 {r.bronze} 不存在，请先抽取 / bronze table missing: ingest {route_id}"
         )
+    if batch is not None:
+        return lake.spark_read(spark, uri, partitions={"_logical_date": batch})
     df = lake.spark_read(spark, uri)
     return df if ds is None else df.where(F.col("_logical_date") <= F.lit(ds))
 
@@ -283,7 +288,7 @@ def run(
     try:
         rows_in = candidates.count()
         steps["build"] = time.perf_counter() - started
-        outcome = enforce(dataset, candidates, ds)
+        outcome = enforce(dataset, candidates, ds, total=rows_in)
         steps["contract"] = time.perf_counter() - started - steps["build"]
         finish(spark, outcome.accepted, ds)
     finally:

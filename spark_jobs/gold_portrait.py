@@ -145,15 +145,13 @@ def with_flags(tagged: DataFrame, ds: date) -> DataFrame:
     return tagged.withColumn("risk_flags", F.array_join(names, ",")).withColumn("as_of_date", F.lit(ds))
 
 
-def load(df: DataFrame) -> None:
-    lake.spark_write(df.coalesce(4), lake.table_uri(TABLE), "overwrite", partition_by=[])
+def load(df: DataFrame) -> int:
+    """Replace the table (one Delta commit, few files); returns its row count (from the files)."""
+    uri = lake.table_uri(TABLE)
+    lake.spark_write(df.coalesce(2), uri, "overwrite", partition_by=[])
+    return lake.read(uri, columns=[]).num_rows
 
 
 def main(ds: date, spark: SparkSession) -> int:
     """Build and write the portrait store for ``ds``; returns its row count."""
-    portraits = transform(extract(spark, ds), ds).cache()
-    try:
-        load(portraits)
-        return portraits.count()
-    finally:
-        portraits.unpersist()
+    return load(transform(extract(spark, ds), ds))

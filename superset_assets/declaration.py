@@ -6,6 +6,7 @@ Column names follow the dbt marts in `dbt/models/marts/` (schema `marts` of data
 
 from __future__ import annotations
 
+from superset_assets import declaration_channels as channels
 from superset_assets.model import Chart, Column, Dashboard, Dataset, Filter, Metric
 
 COUNTY = (Column("county_code", "VARCHAR", "区县代码"), Column("county_name", "VARCHAR", "区县"))
@@ -120,6 +121,37 @@ DATASETS: tuple[Dataset, ...] = (
         (Metric("problem_cards", "SUM(cards)", "问题卡数", ",d"),),
     ),
     Dataset(
+        "mart_precision_service",
+        "精准服务成效",
+        (
+            Column("strategy_id", "VARCHAR", "策略编号"),
+            Column("strategy_name", "VARCHAR", "服务策略"),
+            Column("run_date", "DATE", "运行日期"),
+            Column("due_on", "DATE", "观察期截止"),
+            *COUNTY,
+            Column("targets", "INTEGER", "目标人数"),
+            Column("delivered", "INTEGER", "已投递待办"),
+            Column("acted", "INTEGER", "已办理"),
+            Column("not_acted", "INTEGER", "未办理"),
+            Column("pending", "INTEGER", "观察中"),
+            Column("days_to_act_total", "INTEGER", "办理天数合计"),
+        ),
+        (
+            Metric("precision_targets", "SUM(targets)", "服务目标人数", ",d"),
+            Metric("precision_delivered", "SUM(delivered)", "已投递待办", ",d"),
+            Metric("precision_acted", "SUM(acted)", "已办理", ",d"),
+            Metric("precision_not_acted", "SUM(not_acted)", "未办理", ",d"),
+            Metric("precision_pending", "SUM(pending)", "观察中", ",d"),
+            Metric("precision_act_rate", "SUM(acted) * 1.0 / NULLIF(SUM(targets), 0)", "办理率", ".1%"),
+            Metric(
+                "precision_days_to_act",
+                "SUM(days_to_act_total) * 1.0 / NULLIF(SUM(acted), 0)",
+                "平均办理天数",
+                ".1f",
+            ),
+        ),
+    ),
+    Dataset(
         "mart_pension_receipt",
         "养老待遇领取",
         (
@@ -222,6 +254,43 @@ DATASETS: tuple[Dataset, ...] = (
             Metric("alarms_total", "SUM(alarms_raised)", "告警次数", ",d"),
         ),
     ),
+    Dataset(
+        "mart_terminal_failure_prediction",
+        "终端故障预测（7 天）",
+        (
+            Column("prediction_date", "DATE", "预测日期"),
+            *COUNTY,
+            *OUTLET,
+            Column("device_id", "VARCHAR", "设备编号"),
+            Column("component_name", "VARCHAR", "最可能故障的部件"),
+            Column("failure_probability", "DOUBLE PRECISION", "7 天内故障概率"),
+            Column("risk_level", "VARCHAR", "风险等级"),
+            Column("is_high_risk", "BOOLEAN", "高风险"),
+            Column("components_at_risk", "INTEGER", "有风险的部件数"),
+            Column("warnings_7d", "INTEGER", "近 7 天预警次数"),
+            Column(
+                "is_latest_day",
+                "BOOLEAN",
+                "最新预测日",
+                expression=latest("mart_terminal_failure_prediction", "prediction_date"),
+            ),
+        ),
+        (
+            Metric(
+                "high_risk_devices",
+                "COUNT(DISTINCT device_id) FILTER (WHERE is_high_risk)",
+                "高风险终端",
+                ",d",
+            ),
+            Metric(
+                "at_risk_devices",
+                "COUNT(DISTINCT device_id) FILTER (WHERE risk_level IN ('高', '中'))",
+                "中高风险终端",
+                ",d",
+            ),
+            Metric("max_failure_probability", "MAX(failure_probability)", "7 天内故障概率", ".1%"),
+        ),
+    ),
 )
 
 
@@ -239,6 +308,7 @@ def _stat_chart(stat: str, index: int) -> Chart:
 
 
 ONLINE = (Filter("is_online", "IS TRUE"),)
+LATEST_PREDICTION = (Filter("is_latest_day", "IS TRUE"),)
 
 CHARTS: tuple[Chart, ...] = (
     # 终端运行监控大屏
@@ -348,6 +418,49 @@ CHARTS: tuple[Chart, ...] = (
         x="county_name",
         series=("problem_category",),
         width=12,
+    ),
+    # 问题卡精准服务：服务策略的目标与成效（services/precision，mart_precision_service）
+    Chart(
+        "precision_total",
+        "服务目标人数",
+        "mart_precision_service",
+        "big_number",
+        ("precision_targets",),
+        width=4,
+    ),
+    Chart(
+        "precision_rate",
+        "N 天内办理率",
+        "mart_precision_service",
+        "big_number",
+        ("precision_act_rate",),
+        width=4,
+    ),
+    Chart(
+        "precision_days",
+        "平均办理天数",
+        "mart_precision_service",
+        "big_number",
+        ("precision_days_to_act",),
+        width=4,
+    ),
+    Chart(
+        "precision_by_strategy",
+        "各服务策略成效",
+        "mart_precision_service",
+        "bar",
+        ("precision_acted", "precision_not_acted", "precision_pending"),
+        x="strategy_name",
+        width=6,
+    ),
+    Chart(
+        "precision_trend",
+        "服务目标与办理（按运行日期）",
+        "mart_precision_service",
+        "line",
+        ("precision_targets", "precision_acted"),
+        x="run_date",
+        width=6,
     ),
     Chart(
         "problem_by_township",
@@ -504,6 +617,37 @@ CHARTS: tuple[Chart, ...] = (
         row_limit=200,
         width=12,
     ),
+    # 终端运行监控大屏 · 故障预测 (seed 四.4)
+    Chart(
+        "failure_high_risk",
+        "7 天内故障高风险终端",
+        "mart_terminal_failure_prediction",
+        "big_number",
+        ("high_risk_devices",),
+        filters=LATEST_PREDICTION,
+        width=4,
+    ),
+    Chart(
+        "failure_risk_by_county",
+        "各区县故障风险终端数（最新预测日）",
+        "mart_terminal_failure_prediction",
+        "bar",
+        ("high_risk_devices", "at_risk_devices"),
+        x="county_name",
+        filters=LATEST_PREDICTION,
+        width=8,
+    ),
+    Chart(
+        "failure_risk_list",
+        "故障风险最高的终端（7 天内，最新预测日）",
+        "mart_terminal_failure_prediction",
+        "table",
+        ("max_failure_probability",),
+        columns=("county_name", "outlet_name", "device_id", "component_name", "risk_level"),
+        filters=LATEST_PREDICTION,
+        row_limit=20,
+        width=12,
+    ),
 )
 
 DASHBOARDS: tuple[Dashboard, ...] = (
@@ -514,6 +658,8 @@ DASHBOARDS: tuple[Dashboard, ...] = (
             ("terminal_devices", "terminal_online", "terminal_running", "terminal_failure"),
             ("terminal_rates_by_county", "terminal_online_trend"),
             ("terminal_alarms",),
+            ("failure_high_risk", "failure_risk_by_county"),
+            ("failure_risk_list",),
         ),
     ),
     Dashboard(
@@ -528,7 +674,13 @@ DASHBOARDS: tuple[Dashboard, ...] = (
     Dashboard(
         "problem-cards",
         "问题卡精准服务监控大屏",
-        (("problem_total", "problem_by_category"), ("problem_by_county",), ("problem_by_township",)),
+        (
+            ("problem_total", "problem_by_category"),
+            ("problem_by_county",),
+            ("problem_by_township",),
+            ("precision_total", "precision_rate", "precision_days"),
+            ("precision_by_strategy", "precision_trend"),
+        ),
     ),
     Dashboard(
         "card-statistics",
@@ -560,6 +712,11 @@ DASHBOARDS: tuple[Dashboard, ...] = (
         city_only=True,
     ),
 )
+
+# 渠道分析 and 持卡人画像 (declared in superset_assets/declaration_channels.py)
+DATASETS += channels.DATASETS
+CHARTS += channels.CHARTS
+DASHBOARDS += channels.DASHBOARDS
 
 
 def dataset(table: str) -> Dataset:

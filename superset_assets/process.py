@@ -1,23 +1,16 @@
 """Superset as a background service (gunicorn in `.venv-superset`): start once, find it again, stop it.
 
 `<home>/superset/superset.pid` holds gunicorn's master pid and port, `superset.log` its output. The
-master leads its own process group, so stopping it stops its workers; it outlives `ykt run`.
+master leads its own process group, so stopping it stops its workers; it outlives `ykt run`
+(mechanics: :mod:`yikatong.background`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
 
 from superset_assets import config
+from yikatong.background import Background, http_ok, port_open
 from yikatong.settings import get_settings
 
 HOST = "127.0.0.1"
@@ -33,12 +26,7 @@ class Served:
     started: bool
 
 
-def _pid_file() -> Path:
-    return config.home() / "superset.pid"
-
-
-def _log_file() -> Path:
-    return config.home() / "superset.log"
+SUPERSET = Background(config.home, "superset", b"gunicorn")
 
 
 def url_for(port: int) -> str:
@@ -47,27 +35,12 @@ def url_for(port: int) -> str:
 
 def running() -> tuple[int, int] | None:
     """(pid, port) of the Superset this home started, if it still runs."""
-    try:
-        pid_text, port_text = _pid_file().read_text().split()[:2]
-        pid, port = int(pid_text), int(port_text)
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
-        return None
-    return (pid, port) if b"gunicorn" in cmdline else None
+    found = SUPERSET.running()
+    return (found.pid, found.port) if found and found.port is not None else None
 
 
 def healthy(port: int, timeout: float = 3) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url_for(port)}/health", timeout=timeout) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
-def _port_taken(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex((HOST, port)) == 0
+    return http_ok(f"{url_for(port)}/health", timeout)
 
 
 def serve(port: int | None = None, workers: int = 2, wait: float = 180) -> Served:
@@ -78,66 +51,31 @@ def serve(port: int | None = None, workers: int = 2, wait: float = 180) -> Serve
         return Served(url_for(port), False)
     if current:
         stop()
-    if _port_taken(port):
+    if port_open(HOST, port):
         raise SupersetServeError(f"端口 {port} 已被占用：请设置 YKT_SUPERSET_PORT 或停止占用该端口的程序")
-    log = _log_file().open("a", encoding="utf-8")
-    proc = subprocess.Popen(
-        [
-            str(config.SUPERSET_VENV / "bin" / "gunicorn"),
-            f"--bind={HOST}:{port}",
-            f"--workers={workers}",
-            "--worker-class=gthread",
-            "--threads=8",
-            "--timeout=120",
-            "--limit-request-line=0",
-            "--limit-request-field_size=0",
-            "superset.app:create_app()",
-        ],
-        cwd=config.home(),
-        env=config.superset_env(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
+    command = [
+        str(config.SUPERSET_VENV / "bin" / "gunicorn"),
+        f"--bind={HOST}:{port}",
+        f"--workers={workers}",
+        "--worker-class=gthread",
+        "--threads=8",
+        "--timeout=120",
+        "--limit-request-line=0",
+        "--limit-request-field_size=0",
+        "superset.app:create_app()",
+    ]
+    proc = SUPERSET.start(command, port=port, cwd=config.home(), env=config.superset_env())
+    SUPERSET.wait(
+        proc,
+        lambda: healthy(port),
+        timeout=wait,
+        interval=1,
+        error=SupersetServeError,
+        what="Superset 未能启动",
     )
-    log.close()
-    _pid_file().write_text(f"{proc.pid}\n{port}\n")
-    deadline = time.monotonic() + wait
-    while not healthy(port):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop()
-            tail = _log_file().read_text(errors="replace")[-2000:]
-            raise SupersetServeError(f"Superset 未能启动，日志 {_log_file()}：\n{tail}")
-        time.sleep(1)
     return Served(url_for(port), True)
 
 
 def stop(wait: float = 20) -> bool:
     """Stop the Superset this home started; False if none ran."""
-    current = running()
-    _pid_file().unlink(missing_ok=True)
-    if current is None:
-        return False
-    pid = current[0]
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.2)
-    if _alive(pid):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
-    return True
-
-
-def _alive(pid: int) -> bool:
-    with contextlib.suppress(ChildProcessError):
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with contextlib.suppress(OSError):
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    return False
+    return SUPERSET.stop(wait)

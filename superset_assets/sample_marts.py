@@ -35,6 +35,8 @@ CATEGORIES = {
     "device_type": ("自助制发卡一体机", "自助查询机"),
     "batch_status": ("成功", "失败"),
     "reconciliation_status": ("一致", "不一致", "未对账"),
+    "component_name": ("读卡器", "身份证阅读器", "摄像头", "凭条打印机", "网络"),
+    "risk_level": ("高", "中", "低"),
 }
 
 

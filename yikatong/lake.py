@@ -477,25 +477,53 @@ def _spark_path(uri: str) -> str:
     return "s3a://" + uri[len("s3://") :] if uri.startswith("s3://") else uri
 
 
-def spark_read(spark: SparkSession, uri: Uri, version: int | None = None) -> DataFrame:
+def spark_read(
+    spark: SparkSession,
+    uri: Uri,
+    version: int | None = None,
+    partitions: Mapping[str, PartitionValue] | None = None,
+) -> DataFrame:
     """A table snapshot (current, or ``version``) as a Spark DataFrame.
 
-    Without native Delta the files come from delta-rs's snapshot. An empty table gives an empty
-    DataFrame with the table's schema.
+    ``partitions`` (partition column → value, e.g. ``{"_logical_date": ds}``) reads only those
+    partitions' files: without native Delta the file list comes from delta-rs's snapshot pruned by
+    the log's partition values, so a job reading one logical date never opens the others. An empty
+    table (or partition) gives an empty DataFrame with the table's schema.
     """
     uri = _norm(uri)
     if _native_delta(spark):
         reader = spark.read.format("delta")
-        return (reader if version is None else reader.option("versionAsOf", version)).load(_spark_path(uri))
+        df = (reader if version is None else reader.option("versionAsOf", version)).load(_spark_path(uri))
+        return df.where(_spark_condition(partitions)) if partitions else df
     table = DeltaTable(uri, version=version)
     schema = _spark_schema(table)
-    files = [_spark_path(file) for file in table.file_uris()]
-    partitions = table.metadata().partition_columns
+    columns = table.metadata().partition_columns
+    _require_partition_columns(partitions or {}, columns, uri)
+    pruning = [(name, "=", value) for name, value in (partitions or {}).items()] or None
+    files = [_spark_path(file) for file in table.file_uris(file_pruning_predicate=pruning)]
     if not files:
         return spark.createDataFrame([], schema)
-    if not partitions:
+    if not columns:
         return spark.read.schema(schema).parquet(*files)
-    return _with_partition_values(spark, table, schema, files)
+    return _with_partition_values(spark, table, schema, files, partitions or {})
+
+
+def _require_partition_columns(
+    partitions: Mapping[str, PartitionValue], columns: list[str], uri: str
+) -> None:
+    unknown = sorted(set(partitions) - set(columns))
+    if unknown:
+        raise ValueError(f"不是分区列 / not partition columns of {uri}: {unknown}")
+
+
+def _spark_condition(partitions: Mapping[str, PartitionValue]):
+    from pyspark.sql import functions as F
+
+    condition = None
+    for name, value in partitions.items():
+        term = F.col(name) == F.lit(value)
+        condition = term if condition is None else condition & term
+    return condition
 
 
 def _spark_schema(table: DeltaTable) -> StructType:
@@ -505,13 +533,19 @@ def _spark_schema(table: DeltaTable) -> StructType:
 
 
 def _with_partition_values(
-    spark: SparkSession, table: DeltaTable, schema: StructType, files: list[str]
+    spark: SparkSession,
+    table: DeltaTable,
+    schema: StructType,
+    files: list[str],
+    fixed: Mapping[str, PartitionValue],
 ) -> DataFrame:
-    """Read the files and join their partition values back on by file name.
+    """Read the files and put their partition values back on.
 
     Partition columns are not stored in the parquet files. Their values are taken from the log,
     the only authoritative copy: delta-rs percent-encodes them into directory names, which
     Spark's path parsing decodes wrongly for non-ASCII values (乐山 comes back as mojibake).
+    Values ``fixed`` by the read's partition filter are constants; the others are joined on by
+    file name (a broadcast of the selected files only).
     """
     from pyspark.sql import functions as F
     from pyspark.sql.types import StructType
@@ -519,20 +553,30 @@ def _with_partition_values(
     partitions = table.metadata().partition_columns
     data_schema = StructType([field for field in schema.fields if field.name not in partitions])
     data = spark.read.schema(data_schema).parquet(*files)
-    data = data.withColumn(_FILE_COLUMN, F.col("_metadata.file_name"))
-    values = spark.createDataFrame(_partition_values(table, partitions))
-    joined = data.join(F.broadcast(values), _FILE_COLUMN)
-    return joined.select([F.col(field.name).cast(field.dataType) for field in schema.fields])
+    types = {field.name: field.dataType for field in schema.fields}
+    present = F.col("_metadata.file_name").isNotNull()  # always true, but not a constant Spark folds
+    for name in partitions:
+        if name in fixed:
+            # a CASE without ELSE is nullable, like the column in the table's schema (a bare literal is not)
+            data = data.withColumn(name, F.when(present, F.lit(fixed[name])).cast(types[name]))
+    joined = [name for name in partitions if name not in fixed]
+    if joined:
+        data = data.withColumn(_FILE_COLUMN, F.col("_metadata.file_name"))
+        selected = {file.rsplit("/", 1)[-1] for file in files}
+        values = spark.createDataFrame(_partition_values(table, joined, selected))
+        data = data.join(F.broadcast(values), _FILE_COLUMN)
+    return data.select([F.col(field.name).cast(field.dataType) for field in schema.fields])
 
 
-def _partition_values(table: DeltaTable, partitions: list[str]) -> pa.Table:
-    """One row per data file: its name and partition values, from the log's add actions."""
+def _partition_values(table: DeltaTable, partitions: list[str], selected: set[str]) -> pa.Table:
+    """One row per selected data file: its name and partition values, from the log's add actions."""
     actions = pa.table(table.get_add_actions(flatten=True))
     names = [path.rsplit("/", 1)[-1] for path in actions["path"].to_pylist()]
     if len(set(names)) != len(names):
         raise RuntimeError(f"数据文件重名 / duplicate data file names in {table.table_uri}")
     columns = {_FILE_COLUMN: pa.array(names, pa.string())}
-    return pa.table(columns | {name: actions[f"partition.{name}"] for name in partitions})
+    values = pa.table(columns | {name: actions[f"partition.{name}"] for name in partitions})
+    return values.filter(pc.is_in(values[_FILE_COLUMN], value_set=pa.array(sorted(selected), pa.string())))
 
 
 def spark_write(

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     card_system_api_key: str = "demo-card-system-key"
     card_system_port: int = 8091
 
+    # the municipal exchange's upload interface (市共享交换平台; locally its receiver simulator)
+    exchange_url: str = "http://127.0.0.1:8092"
+    exchange_port: int = 8092
+
     # service layer (FastAPI; `ykt api …`): database, staff sessions, device signing, uploads
     ops_database: str = Field(default="ops", description="the services' database (tests use ops_test)")
     session_idle_minutes: int = Field(default=30, ge=1, description="staff session idle timeout")

@@ -4,6 +4,8 @@ A route declares its action through `permit(...)` (which stores an `AuditIntent`
 the service appends the success row in the same transaction as the change (`Audit.ok`), so no
 change commits without its audit row. Refusals and errors are appended by the error handlers in a
 transaction of their own (`record_failure`). Appends serialise on the chain head's row lock.
+A read (GET) changes nothing, so its success row goes to the worker's queue and is chained in
+batches (`audit_queue`) instead of taking the head lock on every request.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.base import db
+from services.base import audit_queue, db
 from services.base.audit_chain import GENESIS, head_mac, row_hash
 from services.base.models import AuditEntry, AuditHead
 
 OK, FAILED = "成功", "失败"
+_READS = ("GET", "HEAD")
 log = logging.getLogger(__name__)
 
 
@@ -139,8 +142,14 @@ class Audit:
     async def commit(
         self, session: AsyncSession, *, object_id: str | None = None, detail: Any = None
     ) -> None:
-        """`ok` then commit: the change and its audit row land together."""
-        await self.ok(session, object_id=object_id, detail=detail)
+        """`ok` then commit: the change and its audit row land together. A read's row is queued
+        for the worker's next batch instead (when the worker has a flusher)."""
+        if self.request.method in _READS and audit_queue.running():
+            intent = self.intent
+            audit_queue.enqueue(_request_entry(self.request, intent, OK, object_id=object_id, detail=detail))
+            intent.done = True
+        else:
+            await self.ok(session, object_id=object_id, detail=detail)
         await session.commit()
 
 

@@ -45,6 +45,7 @@ def database_name() -> str:
 
 @functools.cache
 def _sessionmaker(name: str) -> async_sessionmaker[AsyncSession]:
+    # the pool (`yikatong.db.ASYNC_POOL`) is sized for the API workers against max_connections
     return async_sessionmaker(db.async_engine(name), expire_on_commit=False)
 
 
@@ -56,6 +57,9 @@ def forget_engines() -> None:
     """Drop cached session factories and engines (tests switch event loops or databases)."""
     _sessionmaker.cache_clear()
     db.async_engine.cache_clear()
+    from services.terminals import device_cache  # cached devices belong to the old database too
+
+    device_cache.forget()
 
 
 async def get_session() -> AsyncIterator[AsyncSession]:

@@ -57,6 +57,8 @@ class Perm(StrEnum):
     APPLICATION_READ = "application:read"
     APPLICATION_ACCEPT = "application:accept"
     APPLICATION_APPROVE = "application:approve"
+    TRAJECTORY_READ = "trajectory:read"
+    PRECISION_READ = "precision:read"
 
 
 PERM_LABELS: dict[Perm, str] = {
@@ -81,6 +83,8 @@ PERM_LABELS: dict[Perm, str] = {
     Perm.APPLICATION_READ: "查询线上业务申请",
     Perm.APPLICATION_ACCEPT: "前台受理、退回线上业务，确认领卡",
     Perm.APPLICATION_APPROVE: "后台审核线上业务并提交省卡管",
+    Perm.TRAJECTORY_READ: "查询个人用卡轨迹（脱敏）",
+    Perm.PRECISION_READ: "查看持卡人关系网与精准服务策略的运行结果",
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
@@ -118,6 +122,10 @@ for _role, _extra in (
     (Role.REGION_ADMIN, {Perm.APPLICATION_READ, Perm.APPLICATION_APPROVE}),
 ):
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _extra
+
+# 用卡轨迹与精准服务（个人数据，脱敏）：办理业务的业务经办与区域管理员；分析员只看汇总看板。
+for _role in (Role.OPERATOR, Role.REGION_ADMIN):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {Perm.TRAJECTORY_READ, Perm.PRECISION_READ}
 
 
 def allows(role: str, permission: Perm) -> bool:

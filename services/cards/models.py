@@ -9,11 +9,12 @@ SM4-GCM ciphertext (`*_cipher`) and a display mask (`*_masked`), never in plain 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
     ForeignKey,
     Identity,
     Index,
@@ -245,3 +246,27 @@ class WritebackAttempt(Base):
     error_code: Mapped[str | None] = mapped_column(String(16))
     error_message: Mapped[str | None] = mapped_column(String(200))
     attempted_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class CardStatsDaily(Base):
+    """业务统计日汇总：每个自然日（北京时间）、网点、区域的发卡、领卡、补卡、换卡、预制卡添加与使用、废卡。
+
+    Kept by statement-level insert triggers on `card_issuance`, `card_blank_addition` and
+    `card_blank_usage` (revision 0008), in the inserting transaction, so every writer keeps it
+    exact. Statistics read whole days here and only the partial days at a range's ends from the
+    event rows (`stats`).
+    """
+
+    __tablename__ = "card_stats_daily"
+    __table_args__ = (Index("ix_card_stats_daily_region_day", "region_code", "day"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    outlet_code: Mapped[str] = mapped_column(RegionCode, primary_key=True)
+    region_code: Mapped[str] = mapped_column(RegionCode, primary_key=True)
+    issued: Mapped[int] = mapped_column(Integer, server_default="0")
+    pickups: Mapped[int] = mapped_column(Integer, server_default="0")
+    replacements: Mapped[int] = mapped_column(Integer, server_default="0")
+    exchanges: Mapped[int] = mapped_column(Integer, server_default="0")
+    blank_added: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    blank_used: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    waste: Mapped[int] = mapped_column(BigInteger, server_default="0")

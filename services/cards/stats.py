@@ -29,7 +29,7 @@ device of the region that has a device or an event, zeros included.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -37,8 +37,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.base.db import utcnow
 from services.base.security import Scope
+from services.cards import stats_days as daily
 from services.cards.filters import Where
-from services.cards.models import BlankCardAddition, BlankCardStock, BlankCardUsage, Issuance
+from services.cards.models import BlankCardAddition, BlankCardStock, BlankCardUsage, CardStatsDaily, Issuance
 from services.terminals.models import Device
 from yikatong import regions
 from yikatong.settings import get_settings
@@ -54,6 +55,7 @@ CARD_METRICS = (
     "blank_remaining",
     "waste",
 )
+DAILY_METRICS = ("issued", "pickups", "replacements", "exchanges", "blank_added", "blank_used", "waste")
 DEVICE_METRICS = ("devices", "enabled", "disabled", "online", "offline")
 OUTLET_METRICS = ("outlets", "outlets_with_devices", "outlets_with_enabled_devices")
 BY_KEY = sa.literal_column("1")  # group by the first column (the key) by position
@@ -80,6 +82,17 @@ class Table:
         rows = [{"key": k, "name": self.names.get(k, k), **v} for k, v in sorted(self.rows.items())]
         total = {m: sum(r[m] for r in rows) for m in self.metrics}
         return {"group_by": self.group_by, "region": self.region, "rows": rows, "total": total}
+
+
+@dataclass(frozen=True)
+class _Query:
+    """One statistics request: grouping, the asked region, its scope, filters, and the result."""
+
+    by: GroupBy
+    region: str
+    scope: Scope
+    where: Where
+    table: Table
 
 
 def _level(region: str) -> int:
@@ -120,12 +133,8 @@ async def _seed_registry(session: AsyncSession, table: Table, scope: Scope, by: 
         table.names[key] = name if by == "device" else (regions.name(key) if regions.exists(key) else key)
 
 
-def _in_range(column: Any, where: Where) -> list[Any]:
-    return [
-        c
-        for c in (column >= where.start if where.start else None, column < where.end if where.end else None)
-        if c is not None
-    ]
+def _in_range(column: Any, start: datetime | None, end: datetime | None) -> list[Any]:
+    return [c for c in (column >= start if start else None, column < end if end else None) if c is not None]
 
 
 def _located(model: Any, scope: Scope, where: Where) -> list[Any]:
@@ -137,8 +146,50 @@ def _located(model: Any, scope: Scope, where: Where) -> list[Any]:
     return conditions
 
 
+async def _events(session: AsyncSession, q: _Query, start: datetime | None, end: datetime | None) -> None:
+    """The event figures of [start, end) from the event rows themselves."""
+    kind, by, region, scope, where, table = Issuance.issue_type, q.by, q.region, q.scope, q.where, q.table
+    issued = sa.select(
+        _key(Issuance, by, region),
+        sa.func.count(),
+        sa.func.count().filter(kind == "领卡"),
+        sa.func.count().filter(kind == "补卡"),
+        sa.func.count().filter(kind == "换卡"),
+    ).where(*_located(Issuance, scope, where), *_in_range(Issuance.issued_at, start, end))
+    for key, total, pickups, replacements, exchanges in await session.execute(issued.group_by(BY_KEY)):
+        table.add(key, issued=total, pickups=pickups, replacements=replacements, exchanges=exchanges)
+    added = sa.select(_key(BlankCardAddition, by, region), sa.func.sum(BlankCardAddition.quantity)).where(
+        *_located(BlankCardAddition, scope, where), *_in_range(BlankCardAddition.added_at, start, end)
+    )
+    for key, quantity in await session.execute(added.group_by(BY_KEY)):
+        table.add(key, blank_added=quantity)
+    used = sa.select(
+        _key(BlankCardUsage, by, region),
+        sa.func.sum(BlankCardUsage.quantity),
+        sa.func.sum(BlankCardUsage.quantity).filter(BlankCardUsage.usage == "废卡"),
+    ).where(*_located(BlankCardUsage, scope, where), *_in_range(BlankCardUsage.occurred_at, start, end))
+    for key, quantity, waste in await session.execute(used.group_by(BY_KEY)):
+        table.add(key, blank_used=quantity, waste=waste)
+
+
+async def _whole_days(session: AsyncSession, q: _Query, first: date | None, stop: date | None) -> None:
+    """The event figures of whole days [first, stop) from the daily table (same definitions)."""
+    d = CardStatsDaily
+    sums = [sa.func.sum(getattr(d, name)) for name in DAILY_METRICS]
+    query = sa.select(_key(d, q.by, q.region), *sums).where(
+        *_located(d, q.scope, q.where), *_in_range(d.day, first, stop)
+    )
+    for key, *values in await session.execute(query.group_by(BY_KEY)):
+        q.table.add(key, **dict(zip(DAILY_METRICS, values, strict=True)))
+
+
 async def card_stats(session: AsyncSession, scope: Scope, where: Where, by: GroupBy) -> dict[str, Any]:
-    """发卡、领卡、补卡、换卡、预制卡（添加 / 使用 / 未使用）、废卡，按区域、网点或设备。"""
+    """发卡、领卡、补卡、换卡、预制卡（添加 / 使用 / 未使用）、废卡，按区域、网点或设备。
+
+    By region or outlet, the whole days of the range come from `card_stats_daily` and only the
+    partial days at its ends from the event rows; by device (or for one device) all of it from
+    the event rows, which the daily table does not split by device.
+    """
     narrowed = scope.narrow(where.region)
     table = Table(by, where.region or scope.region_code, CARD_METRICS)
     if narrowed is None:
@@ -148,28 +199,14 @@ async def card_stats(session: AsyncSession, scope: Scope, where: Where, by: Grou
         _seed_regions(table, region)
     else:
         await _seed_registry(session, table, narrowed, by)
-    kind = Issuance.issue_type
-    issued = sa.select(
-        _key(Issuance, by, region),
-        sa.func.count(),
-        sa.func.count().filter(kind == "领卡"),
-        sa.func.count().filter(kind == "补卡"),
-        sa.func.count().filter(kind == "换卡"),
-    ).where(*_located(Issuance, narrowed, where), *_in_range(Issuance.issued_at, where))
-    for key, total, pickups, replacements, exchanges in await session.execute(issued.group_by(BY_KEY)):
-        table.add(key, issued=total, pickups=pickups, replacements=replacements, exchanges=exchanges)
-    added = sa.select(_key(BlankCardAddition, by, region), sa.func.sum(BlankCardAddition.quantity)).where(
-        *_located(BlankCardAddition, narrowed, where), *_in_range(BlankCardAddition.added_at, where)
-    )
-    for key, quantity in await session.execute(added.group_by(BY_KEY)):
-        table.add(key, blank_added=quantity)
-    used = sa.select(
-        _key(BlankCardUsage, by, region),
-        sa.func.sum(BlankCardUsage.quantity),
-        sa.func.sum(BlankCardUsage.quantity).filter(BlankCardUsage.usage == "废卡"),
-    ).where(*_located(BlankCardUsage, narrowed, where), *_in_range(BlankCardUsage.occurred_at, where))
-    for key, quantity, waste in await session.execute(used.group_by(BY_KEY)):
-        table.add(key, blank_used=quantity, waste=waste)
+    q = _Query(by, region, narrowed, where, table)
+    days = None if by == "device" or where.device_id else daily.split(where.start, where.end)
+    if days is None:
+        await _events(session, q, where.start, where.end)
+    else:
+        for start, end in days.partial:
+            await _events(session, q, start, end)
+        await _whole_days(session, q, days.first, days.stop)
     remaining = (
         sa.select(
             _key(Device, by, region), sa.func.sum(BlankCardStock.added_total - BlankCardStock.used_total)

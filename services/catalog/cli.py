@@ -24,11 +24,25 @@ def _day(text: str) -> date:
         raise typer.BadParameter(f"业务日期格式应为 YYYY-MM-DD：{text}") from None
 
 
+def _catalog_ready() -> bool:
+    """Whether the catalog's tables exist (``ykt api migrate`` ran on the services' database)."""
+    import sqlalchemy as sa
+
+    from services.base.db import database_name
+    from services.catalog.models import CatalogEntry
+    from yikatong import db
+
+    return sa.inspect(db.engine(database_name())).has_table(CatalogEntry.__tablename__)
+
+
 @app.command("sync")
 def sync_command() -> None:
     """从代码登记全部数据集与资源项（幂等）。"""
     from services.catalog import sync
 
+    if not _catalog_ready():
+        typer.echo("目录尚未建立（先运行 ykt api migrate），跳过同步")
+        return
     result = asyncio.run(sync.run())
     counts = f"新增 {result.added}，更新 {result.updated}，未变 {result.unchanged}，共 {result.total}"
     typer.echo(f"目录同步完成：{counts}")
@@ -78,7 +92,7 @@ def deliver_command(ds: DsOption, department: DeptOption = None) -> None:
 
 @app.command("receiver")
 def receiver_command(
-    port: Annotated[int, typer.Option(help="端口")] = 8092,
+    port: Annotated[int | None, typer.Option(help="端口（默认 YKT_EXCHANGE_PORT，8092）")] = None,
     store: Annotated[Path | None, typer.Option(help="接收目录")] = None,
 ) -> None:
     """启动市共享交换平台接收端（模拟），登记本平台的签名公钥。"""
@@ -88,11 +102,41 @@ def receiver_command(
     from simulators import exchange_receiver
     from yikatong.settings import get_settings
 
+    port = port or get_settings().exchange_port
     _, public = signing.keypair()
     root = store or get_settings().home.resolve() / "exchange_received"
     typer.echo(f"交换平台接收端（模拟）：http://127.0.0.1:{port}/exchange/v1/deliveries → {root}")
     uvicorn.run(
         exchange_receiver.create_app(root, {"YKT": public}), host="127.0.0.1", port=port, log_level="warning"
+    )
+
+
+@app.command("receiver-stop")
+def receiver_stop_command() -> None:
+    """停止 `make run` 在后台启动的交换平台接收端（模拟）。"""
+    from simulators.exchange_receiver import RECEIVER
+
+    typer.echo("已停止交换平台接收端（模拟）" if RECEIVER.stop() else "交换平台接收端（模拟）未在后台运行")
+
+
+def stage_sharing() -> str:
+    """`make run` 阶段「数据共享」：接收端（模拟）、目录同步、演示授权；交付随流水线的 share_exchange。"""
+    from services.catalog import demo, sync
+    from simulators import exchange_receiver
+    from yikatong.settings import get_settings
+
+    settings = get_settings()
+    if settings.profile == "prod":
+        receiver, granted = f"市共享交换平台 {settings.exchange_url}", "生产环境不建演示授权"
+    else:
+        receiver = exchange_receiver.start_in_background()
+    result = asyncio.run(sync.run())
+    if settings.profile != "prod":
+        granted = asyncio.run(demo.ensure_demo_grant())
+    return (
+        f"{receiver}；目录 {result.total} 条（新增 {result.added}）；{granted}；"
+        f"流水线的 share_exchange 按授权交付，回执 {settings.exchange_url}/exchange/v1/deliveries；"
+        "停止接收端：ykt catalog receiver-stop"
     )
 
 

@@ -8,7 +8,6 @@ receipt are recorded with an audit row in one transaction.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,12 +21,13 @@ from services.catalog.export import ExportResult, manifest_sm3
 from services.catalog.models import ShareDelivery
 
 UPLOAD_PATH = "/exchange/v1/deliveries"
-DEFAULT_URL = "http://127.0.0.1:8092"
 
 
 def exchange_url() -> str:
-    """The exchange's upload endpoint base URL (``YKT_EXCHANGE_URL``)."""
-    return os.environ.get("YKT_EXCHANGE_URL", DEFAULT_URL)
+    """The exchange's base URL (setting ``YKT_EXCHANGE_URL``; by default the local receiver simulator)."""
+    from yikatong.settings import get_settings
+
+    return get_settings().exchange_url
 
 
 class DeliveryRefused(RuntimeError):

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from services.catalog import signing
 from services.catalog.departments import name_of
-from yikatong.crypto import sm3_hex
+from services.catalog.share_file import WrittenFile
 
 MANIFEST = "manifest.json"
 FORMAT = "ykt-share/1"
@@ -29,15 +29,15 @@ def canonical(body: dict) -> bytes:
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def file_entry(name: str, dataset: str, grant_id: int, table: pa.Table, data: bytes) -> dict:
+def file_entry(name: str, dataset: str, grant_id: int, table: pa.Table, written: WrittenFile) -> dict:
     return {
         "file": name,
         "dataset": dataset,
         "grant_id": grant_id,
         "columns": table.column_names,
         "rows": table.num_rows,
-        "bytes": len(data),
-        "sm3": sm3_hex(data),
+        "bytes": written.size,
+        "sm3": written.sm3,
     }
 
 

@@ -58,7 +58,8 @@ def sources_and_bronze() -> Iterable[dict]:
         if route.source == "exchange":
             source_key = None  # the directories are inbound entries of their own (inbound_directories)
         elif system.kind == "database":
-            comment, columns = source_table(system.location, route.table)
+            database = system.database  # the configured name (the services' own is ops_test in tests)
+            comment, columns = source_table(database, route.table)
             yield spec(
                 source_key,
                 "source",
@@ -66,7 +67,7 @@ def sources_and_bronze() -> Iterable[dict]:
                 "pipeline/routes.py",
                 description=f"{system.title} {route.table}",
                 source=system.title,
-                location=f"{system.location}.{route.table}",
+                location=f"{database}.{route.table}",
                 columns=columns,
                 update_frequency="实时" if route.mode == "incremental" else "每日",
             )

@@ -34,6 +34,8 @@ def entry_filter(
 ) -> EntryFilter:
     if kind is not None and kind not in KINDS:
         raise invalid("UNKNOWN_KIND", f"未知的类别：{kind}", {"allowed": list(KINDS)})
+    if q and any(ord(c) < 32 or ord(c) == 127 for c in q):
+        raise invalid("INVALID_QUERY", "关键词不能包含控制字符", "q")
     return EntryFilter(q.strip() if q else None, kind, sensitivity, openness)
 
 
@@ -44,17 +46,31 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-async def search(session: AsyncSession, f: EntryFilter, page: PageParams) -> tuple[list[CatalogEntry], int]:
-    query = sa.select(CatalogEntry).order_by(_KIND_ORDER, CatalogEntry.key)
+# What a list shows (no JSON columns: the columns and lineage stay in the database).
+LIST_COLUMNS = (
+    CatalogEntry.id,
+    CatalogEntry.key,
+    CatalogEntry.kind,
+    CatalogEntry.title,
+    CatalogEntry.description,
+    CatalogEntry.owner,
+    CatalogEntry.sensitivity,
+    CatalogEntry.openness,
+    CatalogEntry.update_frequency,
+    CatalogEntry.source,
+    CatalogEntry.updated_at,
+    CatalogEntry.updated_by,
+)
+# The searched text, lower-cased once per row (ILIKE on three UTF-8 columns lower-cases each of
+# them, on every row, twice with the count); fields joined by U+001F, which a query cannot hold.
+SEARCH_TEXT = sa.func.lower(
+    sa.func.concat_ws("\x1f", CatalogEntry.title, CatalogEntry.key, CatalogEntry.description)
+)
+
+
+def _where(query: sa.Select, f: EntryFilter) -> sa.Select:
     if f.q:
-        pattern = _like(f.q)
-        query = query.where(
-            sa.or_(
-                CatalogEntry.title.ilike(pattern),
-                CatalogEntry.key.ilike(pattern),
-                CatalogEntry.description.ilike(pattern),
-            )
-        )
+        query = query.where(SEARCH_TEXT.like(sa.func.lower(_like(f.q))))
     for column, value in (
         (CatalogEntry.kind, f.kind),
         (CatalogEntry.sensitivity, f.sensitivity),
@@ -62,7 +78,19 @@ async def search(session: AsyncSession, f: EntryFilter, page: PageParams) -> tup
     ):
         if value:
             query = query.where(column == value)
-    return await paginate(session, query, page)
+    return query
+
+
+async def search(session: AsyncSession, f: EntryFilter, page: PageParams) -> tuple[list[sa.Row], int]:
+    """One page of matching entries (list fields only) and the total: one statement, one scan."""
+    total = sa.func.count().over().label("_total")
+    query = _where(sa.select(*LIST_COLUMNS, total), f).order_by(_KIND_ORDER, CatalogEntry.key)
+    rows = (await session.execute(query.limit(page.size).offset(page.offset))).all()
+    if rows:
+        return list(rows), int(rows[0]._total)
+    if page.offset == 0:
+        return [], 0
+    return [], int(await session.scalar(_where(sa.select(sa.func.count()), f).select_from(CatalogEntry)) or 0)
 
 
 async def get(session: AsyncSession, entry_id: int, *, lock: bool = False) -> CatalogEntry:

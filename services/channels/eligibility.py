@@ -5,41 +5,49 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.base.errors import conflict, invalid
+from services.base.errors import ApiError, conflict, invalid
+from services.channels import documents, registries
 from services.channels.province import CardSystemError, ChannelCardSystem
-from yikatong import ids
+from services.channels.residents import Resident
 
 MINOR_AGE = 16
-DOCUMENT_TYPES = (
-    "居民身份证",
-    "港澳居民居住证",
-    "台湾居民居住证",
-    "外国人永久居留身份证",
-    "港澳居民来往内地通行证",
-)
+DOCUMENT_TYPES = tuple(documents.CODES)
 
 
 def age(id_number: str, today: date | None = None) -> int:
     born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-    today = today or date.today()
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return documents.age(born, today)
 
 
-def check_guardian(id_number: str, form: dict[str, Any]) -> None:
-    """A minor (< 16) needs a guardian: type, number (checked when a 居民身份证) and name."""
-    if age(id_number) >= MINOR_AGE:
+def check_document(resident: Resident, form: dict[str, Any]) -> None:
+    """The form's document type, when given, is the one the channel verified."""
+    given = form.get("document_type")
+    if given and documents.name_of(given) != resident.document_type:
+        raise invalid(
+            "DOCUMENT_MISMATCH",
+            f"证件类型应为实名认证时的{resident.document_type}",
+            {"verified": resident.document_type},
+        )
+
+
+def check_guardian(resident: Resident, form: dict[str, Any]) -> None:
+    """A minor (< 16) needs a guardian: type, number (checked by its type's rule) and name."""
+    if resident.age >= MINOR_AGE:
         return
     kind, number, name = (form.get(k) for k in ("guardian_id_type", "guardian_id_number", "guardian_name"))
     if not (kind and number and name):
         raise invalid("GUARDIAN_REQUIRED", "未满 16 周岁的申请人须填写监护人证件类型、证件号码和姓名")
-    if kind == "居民身份证" and not ids.is_valid_id(str(number).upper()):
+    verdict = documents.check(kind, number)
+    if not verdict.valid:
         raise invalid(
             "GUARDIAN_ID_INVALID",
-            "监护人公民身份号码校验不通过",
-            {"reason": ids.check_id(str(number)).reason},
+            f"监护人{documents.name_of(kind)}号码校验不通过",
+            {"reason": verdict.reason},
         )
-    if str(number).upper() == id_number:
+    if verdict.number == resident.id_number:
         raise invalid("GUARDIAN_IS_APPLICANT", "监护人不能是申请人本人")
+    if verdict.birth_date is not None and documents.age(verdict.birth_date) < 18:
+        raise invalid("GUARDIAN_NOT_ADULT", "监护人须已满 18 周岁")
 
 
 async def person_cards(cs: ChannelCardSystem, id_number: str) -> list[dict[str, Any]]:
@@ -84,3 +92,27 @@ def check_business(business: str, cards: list[dict[str, Any]], card_no: str | No
             {"cards": [{"card_no": c["AAZ500"], "status": c.get("AAZ502MC")} for c in cards]},
         )
     return matching[0]
+
+
+CARD_MAKING = ("申领", "补卡", "换卡")
+
+
+async def check_insured(business: str, id_number: str) -> registries.Insured | None:
+    """申领/补卡/换卡 need a current enrolment in some scheme of the 全民参保库 (参保缴费 or 享受待遇)."""
+    if business not in CARD_MAKING:
+        return None
+    try:
+        person = await registries.insured(id_number)
+    except registries.Unavailable:
+        raise ApiError(503, "INSURANCE_UNAVAILABLE", "全民参保库暂不可用，请稍后再试") from None
+    if person is None:
+        raise conflict(
+            "NOT_INSURED", "未在全民参保库登记参保，请先到参保地经办机构办理参保登记后再申请社会保障卡"
+        )
+    if not person.enrolled:
+        raise conflict(
+            "INSURANCE_NOT_ACTIVE",
+            "各险种参保状态均为暂停缴费或终止参保，请先恢复参保后再申请",
+            {"enrolments": [{"scheme": e.scheme, "state": e.state} for e in person.enrolments]},
+        )
+    return person

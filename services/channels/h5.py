@@ -19,12 +19,13 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
 from services.base.audit import AuditDep, AuditIntent
 from services.base.db import SessionDep
 from services.base.errors import ApiError, forbidden
 from services.base.validation import field_errors
-from services.channels import eligibility, residents, service
+from services.channels import eligibility, photos, prefill, residents, service, uploads_router
 from services.channels.models import Application
 from services.channels.province import ChannelCardSystem
 from services.channels.residents import CurrentResident, Resident
@@ -47,6 +48,8 @@ LABELS = {
     "card_no": "卡号",
     "guardian_id_number": "监护人证件号码",
     "guardian_name": "监护人姓名",
+    "guardian_id_type": "监护人证件类型",
+    "document_type": "证件类型",
     "business": "业务",
 }
 
@@ -106,9 +109,13 @@ async def _form_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     cards: list = []
+    known = None
     if businesses[0] not in FULL:
         async with ChannelCardSystem() as cs:
             cards = await eligibility.person_cards(cs, resident.id_number)
+    else:
+        known = await prefill.prefill(resident)  # smart form: what the holder/insurance databases know
+        form = {"address": known.address} | {k: v for k, v in form.items() if v}
     return _page(
         request,
         "apply.html",
@@ -123,7 +130,10 @@ async def _form_page(
         name=resident.name,
         id_masked=resident.username,
         idempotency_key=uuid.uuid4().hex,
-        minor=eligibility.age(resident.id_number) < eligibility.MINOR_AGE,
+        minor=resident.age < eligibility.MINOR_AGE,
+        document_type=resident.document_type,
+        document_types=eligibility.DOCUMENT_TYPES,
+        known=known,
     )
 
 
@@ -152,10 +162,18 @@ async def apply(
 ):
     if not hmac.compare_digest(csrf, csrf_token(request)):
         raise forbidden("页面已过期，请刷新后重试")
+    posted = await request.form(max_files=2)
+    files = {k: v for k, v in posted.items() if isinstance(v, UploadFile)}
     raw = {
-        k: v for k, v in (await request.form()).items() if k not in ("csrf", "idempotency_key") and v != ""
+        k: v
+        for k, v in posted.items()
+        if k not in ("csrf", "idempotency_key") and v != "" and not isinstance(v, UploadFile)
     }
     businesses = (raw.get("business"),) if raw.get("business") in FULL else ("临时挂失", "解挂")
+    try:
+        raw |= await _keep_uploads(session, resident, files)
+    except ApiError as exc:
+        return await _form_page(request, resident, businesses, raw, exc.message, exc.status)
     try:
         form = ApplicationForm.model_validate(raw)
     except ValidationError as exc:
@@ -171,6 +189,24 @@ async def apply(
     if created:
         await audit.commit(session, object_id=str(app.application_id))
     return RedirectResponse(f"/h5/progress/{app.application_id}", status_code=303)
+
+
+async def _keep_uploads(session, resident: Resident, files: dict[str, UploadFile]) -> dict[str, str]:
+    """The form's ID image (OCR'd, must be the resident's) and photo, stored; their IDs for the form."""
+    kept = {}
+    id_image = await files["id_image"].read() if "id_image" in files else b""
+    if id_image:
+        read = await uploads_router.read_id_card(session, resident, id_image)
+        if not read.matches_resident:
+            raise ApiError(422, "ID_CARD_NOT_RESIDENT", "上传的身份证不是本人的，请上传本人身份证人像面")
+        if not read.portrait_found:
+            raise ApiError(422, "ID_PORTRAIT_MISSING", "身份证照片中未识别到人像，请拍摄完整、清晰的人像面")
+        kept["id_image_id"] = read.id_image_id
+    photo = await files["photo"].read() if "photo" in files else b""
+    if photo:
+        kept["photo_id"] = (await photos.store_live(session, resident.person_token, photo)).photo_id
+        await session.commit()
+    return kept
 
 
 @router.get("/progress/{application_id}", response_class=HTMLResponse)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, text
+from sqlalchemy import JSON, BigInteger, Date, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.base.db import Base, utcnow
@@ -46,6 +46,8 @@ class ResidentSession(Base):
     name_masked: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, index=True)
     expires_at: Mapped[datetime] = mapped_column(Timestamp)
+    document_type: Mapped[str] = mapped_column(String(2), default="01", server_default="01")
+    birth_date: Mapped[date | None] = mapped_column(Date)
 
 
 class Application(Base):
@@ -113,3 +115,27 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, index=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class ChannelPhoto(Base):
+    """居民上传的图片（制卡照片 / 身份证人像面）：内容以 SM4-GCM 加密存于库中，只凭不可猜的编号引用。
+
+    The face descriptor (128 numbers, biometric) is encrypted too; it lets the application compare
+    the live photo with the ID image's portrait without decoding either again.
+    """
+
+    __tablename__ = "channel_photo"
+
+    photo_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    person_token: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(4))
+    media_type: Mapped[str] = mapped_column(String(10))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    faces: Mapped[int] = mapped_column(Integer)
+    content_cipher: Mapped[str] = mapped_column(Text)
+    descriptor_cipher: Mapped[str | None] = mapped_column(Text)
+    application_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, index=True)

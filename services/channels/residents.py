@@ -1,9 +1,10 @@
 """居民身份：验证渠道签发的 SM2 实名断言，换取居民会话（`Authorization: Bearer r.…`）。
 
 Checks, each a 401 with its own code: well-formed, issuer registered and 启用, SM2 signature against the
-channel's registered public key, not expired (≤ 10 min lifetime, ±60 s clock skew), valid ID number
-(GB 11643), not replayed (the assertion ID is unique). Per-channel rate limit: sessions created in
-the last minute ≤ `rate_limit_per_min` (429).
+channel's registered public key, not expired (≤ 10 min lifetime, ±60 s clock skew), valid document
+number for its type (`doc_type`, default 居民身份证; rules in `channels.documents`), a birth date (from
+the number, or the `birth` claim for 通行证), not replayed (the assertion ID is unique). Per-channel
+rate limit: sessions created in the last minute ≤ `rate_limit_per_min` (429).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -23,8 +24,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.base.db import SessionDep, utcnow
 from services.base.errors import ApiError, unauthorized
+from services.channels import documents
 from services.channels.models import Channel, ResidentSession
-from yikatong import crypto, ids, pii
+from yikatong import crypto, pii
 
 SESSION_TTL = timedelta(minutes=30)
 COOKIE = "ykt_resident"  # the H5 pages' session cookie
@@ -42,6 +44,12 @@ class Resident:
     name: str
     region_code: str
     role: str = "resident"
+    document_type: str = "居民身份证"
+    birth_date: date | None = None
+
+    @property
+    def age(self) -> int:
+        return documents.age(self.birth_date) if self.birth_date else 99
 
 
 def _unb64(text: str) -> bytes:
@@ -79,9 +87,22 @@ async def verify_assertion(session: SessionDep, assertion: str) -> tuple[dict[st
         or claims["exp"] - claims["iat"] > MAX_LIFETIME_S
     ):
         raise unauthorized("ASSERTION_EXPIRED", "实名断言已过期，请在渠道重新登录")
-    if not ids.is_valid_id(claims["sub_id"].upper()):
-        raise unauthorized("ASSERTION_ID_INVALID", "实名断言中的公民身份号码校验不通过")
-    return claims, channel
+    try:
+        kind = documents.name_of(claims.get("doc_type"))
+    except KeyError:
+        raise unauthorized("ASSERTION_DOCUMENT_UNKNOWN", "实名断言中的证件类型不受支持") from None
+    verdict = documents.check(kind, claims["sub_id"])
+    if not verdict.valid:
+        message = f"实名断言中的{kind}号码校验不通过"
+        raise ApiError(401, "ASSERTION_ID_INVALID", message, {"reason": verdict.reason})
+    birth = verdict.birth_date
+    if birth is None:
+        try:
+            birth = date.fromisoformat(str(claims.get("birth")))
+        except ValueError:
+            message = f"持{kind}的实名断言须含出生日期（birth）"
+            raise unauthorized("ASSERTION_BIRTH_REQUIRED", message) from None
+    return claims | {"doc_type": kind, "sub_id": verdict.number, "birth": birth}, channel
 
 
 async def _rate_limited(session: SessionDep, channel: Channel) -> None:
@@ -125,6 +146,8 @@ async def open_session(session: SessionDep, assertion: str) -> tuple[str, Reside
         "name_masked": name_masked,
         "created_at": utcnow(),
         "expires_at": utcnow() + SESSION_TTL,
+        "document_type": documents.CODES[claims["doc_type"]],
+        "birth_date": claims["birth"],
     }
     stmt = pg_insert(ResidentSession).values(**row).on_conflict_do_nothing(index_elements=["assertion_id"])
     if await session.scalar(stmt.returning(ResidentSession.token_hash)) is None:
@@ -152,6 +175,8 @@ async def current_resident(
         id_number,
         protector.decrypt(row.name_cipher, "name"),
         channel.region_code,
+        document_type=documents.NAMES.get(row.document_type, "居民身份证"),
+        birth_date=row.birth_date,
     )
     request.state.user = resident
     return resident

@@ -8,7 +8,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Business = Literal["申领", "补卡", "换卡", "临时挂失", "解挂"]
+DocumentType = Literal[
+    "居民身份证",
+    "港澳居民来往内地通行证",
+    "外国人永久居留身份证",
+    "台湾居民来往大陆通行证",
+    "港澳台居民居住证",
+]
 TEXT = r"^[^<>=+@\t\r\n][^<>\t\r\n]*$"
+PHOTO_ID = r"^p_[A-Za-z0-9_-]{32}$"
 
 
 class ChannelCreate(BaseModel):
@@ -56,14 +64,16 @@ class ApplicationForm(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     business: Business
-    document_type: str = Field(default="居民身份证", max_length=20)
+    document_type: DocumentType | None = Field(default=None, description="证件类型（默认取实名认证时的证件）")
     phone: str | None = Field(default=None, pattern=r"^1\d{10}$")
     address: str | None = Field(default=None, max_length=100, pattern=TEXT)
     outlet_code: str | None = Field(default=None, pattern=r"^\d{12}$")
     card_no: str | None = Field(default=None, pattern=r"^[A-Z0-9]{9}$")
-    guardian_id_type: str | None = Field(default=None, max_length=20)
+    guardian_id_type: DocumentType | None = None
     guardian_id_number: str | None = Field(default=None, max_length=20)
     guardian_name: str | None = Field(default=None, max_length=50, pattern=TEXT)
+    photo_id: str | None = Field(default=None, pattern=PHOTO_ID, description="上传的制卡照片编号")
+    id_image_id: str | None = Field(default=None, pattern=PHOTO_ID, description="上传的身份证人像面编号")
 
 
 class EventOut(BaseModel):

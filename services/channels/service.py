@@ -10,14 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.base.errors import conflict, not_found
-from services.channels import eligibility, flows, outbox
+from services.channels import documents, eligibility, flows, outbox, photos
 from services.channels.models import Application, ApplicationEvent
 from services.channels.province import CardSystemError, ChannelCardSystem
 from services.channels.residents import Resident
 from yikatong import pii
 
 CHANNEL_NAMES = {"tfth": "天府通办", "zls": "智乐山", "wechat": "微信"}
-PUBLIC_FIELDS = ("document_type", "card_no", "outlet_code", "bank_code", "guardian_id_type")
+PUBLIC_FIELDS = ("document_type", "card_no", "outlet_code", "bank_code", "guardian_id_type", "photo_id")
 
 
 async def _timeline(
@@ -72,12 +72,22 @@ async def submit(
         if existing.person_token != resident.person_token:
             raise conflict("IDEMPOTENCY_KEY_REUSED", "幂等键已被其他申请使用")
         return existing, False
-    eligibility.check_guardian(resident.id_number, form)
+    eligibility.check_document(resident, form)
+    form = form | {"document_type": resident.document_type}
+    eligibility.check_guardian(resident, form)
+    insured = await eligibility.check_insured(business, resident.id_number)
     async with ChannelCardSystem() as cs:
         cards = await eligibility.person_cards(cs, resident.id_number)
     card = eligibility.check_business(business, cards, form.get("card_no"))
     if card is not None:
         form = form | {"card_no": card["AAZ500"]}
+    if insured is not None and not form.get("phone") and insured.phone:
+        form = form | {"phone": insured.phone}  # the smart form left the phone on file
+    uploads, distance = [], None
+    if business == "申领" or form.get("photo_id") or form.get("id_image_id"):
+        uploads, distance = await photos.match(
+            session, resident.person_token, form.get("photo_id"), form.get("id_image_id")
+        )
     app = Application(
         idempotency_key=idempotency_key,
         business=business,
@@ -89,7 +99,8 @@ async def submit(
         id_masked=resident.username,
         name_masked=pii.mask(resident.name, "name"),
         form_cipher=_cipher(form | {"id_number": resident.id_number, "name": resident.name}),
-        form_public={k: form[k] for k in PUBLIC_FIELDS if form.get(k)},
+        form_public={k: form[k] for k in PUBLIC_FIELDS if form.get(k)}
+        | ({"face_distance": distance} if distance is not None else {}),
         card_no=form.get("card_no"),
     )
     session.add(app)
@@ -105,6 +116,7 @@ async def submit(
         if "uq_channel_application_open_person" in str(exc.orig):
             raise conflict("APPLICATION_OPEN", "您有一件尚未办结的业务，请办结或撤回后再申请") from None
         raise conflict("IDEMPOTENCY_KEY_REUSED", "幂等键已被其他申请使用") from None
+    photos.adopt(uploads, app.application_id)
     await _timeline(session, app, None, resident.username, "已提交")
     if business in ("临时挂失", "解挂"):
         await _instant(session, app, business)
@@ -136,6 +148,7 @@ async def approve(session: AsyncSession, app: Application, actor: str) -> Applic
         "SQQD": CHANNEL_NAMES.get(app.channel_id, "天府通办"),
         "ZPBH": f"APP{app.application_id}",
         "AAB301": app.region_code[:6],
+        "AAC058": documents.CODES.get(form.get("document_type") or "居民身份证", "01"),
         "LKWDBM": form.get("outlet_code"),
     }
     await move(session, app, "approve", "back", actor)

@@ -42,10 +42,15 @@ def upgrade(database: str | None = None, revision: str = "heads") -> None:
 
 @functools.cache
 def head_revisions() -> tuple[str, ...]:
-    """The head of every branch, sorted."""
+    """The head of every branch as `alembic_version` holds them at "heads", sorted: a head that
+    another head depends on (`depends_on`) is implied by it and not stored on its own."""
     from alembic.script import ScriptDirectory  # imports mako and pygments: keep it off start-up
 
-    return tuple(sorted(ScriptDirectory(str(HERE)).get_heads()))
+    script = ScriptDirectory(str(HERE))
+    heads = script.get_heads()
+    below = (rev.revision for h in heads for rev in script.iterate_revisions(h, "base") if rev.revision != h)
+    implied = set(below)
+    return tuple(sorted(set(heads) - implied))
 
 
 def head_revision() -> str:

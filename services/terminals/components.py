@@ -38,6 +38,21 @@ ComponentCode = Literal[
 ]  # fmt: skip
 PartResult = Literal["正常", "异常"]
 LOW_LEVEL: dict[str, int] = {"ribbon": 10, "paper": 5}
+# What a part's numeric `value` measures (heartbeats and self-checks); the failure model reads it.
+VALUE_MEANING: dict[str, str] = {
+    "card_reader": "读卡重试次数",
+    "id_reader": "身份证读取超时次数",
+    "camera": "图像清晰度下降 %",
+    "ribbon": "色带余量 %",
+    "receipt_printer": "凭条卡纸次数",
+    "paper": "打印纸余量 %",
+    "network": "丢包率 %",
+    "card_printer": "制卡模块温度 ℃",
+    "touch_screen": "触摸失灵次数",
+    "pin_pad": "按键失灵次数",
+    "storage": "存储已用 %",
+}
+VALUE_MIN, VALUE_MAX = -50.0, 100_000.0  # beyond: a broken sensor or a broken client, refused
 # 严重: the kiosk cannot serve at all; 一般: some services stop; 提示: degraded.
 SEVERITY: dict[str, str] = {
     "offline": "严重",
@@ -60,6 +75,10 @@ class PartStatus(BaseModel):
 
     status: PartResult = Field(description="正常 / 异常")
     level: int | None = Field(None, ge=0, le=100, description="余量百分比（色带、打印纸），其他部件不填")
+    value: float | None = Field(
+        None, ge=VALUE_MIN, le=VALUE_MAX, allow_inf_nan=False,
+        description="部件的数值读数：读卡重试次数、丢包率 %、色带 / 打印纸余量 % 等（见 VALUE_MEANING）",
+    )  # fmt: skip
     code: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,20}$", description="设备的故障代码")
     message: str | None = Field(None, max_length=200, description="故障说明")
 
@@ -80,14 +99,21 @@ class Components(BaseModel):
     network: PartStatus = Field(description="网络")
 
 
-def is_fine(component: str, status: str, level: int | None = None) -> bool:
+def consumable_level(component: str, level: int | None, value: float | None) -> float | None:
+    """The level of a 色带 / 打印纸: `level` (older clients) or else the numeric `value`."""
+    if component not in LOW_LEVEL:
+        return None
+    return level if level is not None else value
+
+
+def is_fine(component: str, status: str, level: float | None = None, value: float | None = None) -> bool:
     """正常 reported and, for consumables with a level, not below the low-level mark."""
-    low = LOW_LEVEL.get(component)
-    return status == "正常" and (low is None or level is None or level >= low)
+    low, left = LOW_LEVEL.get(component), consumable_level(component, level, value)
+    return status == "正常" and (low is None or left is None or left >= low)
 
 
 def _part_fine(component: str, part: PartStatus) -> bool:
-    return is_fine(component, part.status, part.level)
+    return is_fine(component, part.status, part.level, part.value)
 
 
 def faults(components: Components) -> list[str]:
@@ -104,7 +130,8 @@ def fault_text(component: str, part: PartStatus | None) -> str:
     label = ALARM_LABELS[component]
     if part is None:
         return label
-    if part.status == "正常" and part.level is not None:
-        return f"{label}余量不足（{part.level}%）"
+    left = consumable_level(component, part.level, part.value)
+    if part.status == "正常" and left is not None:
+        return f"{label}余量不足（{left:g}%）"
     extra = "：" + " ".join(x for x in (part.code, part.message) if x) if (part.code or part.message) else ""
     return f"{label}异常{extra}"

@@ -3,27 +3,32 @@
 Checks, cheapest first: the four headers are present and well-formed; the timestamp is within the
 window; the device is registered; the signature matches (constant-time); the device is enabled;
 the nonce was not seen before (a primary key in PostgreSQL, so it holds across API workers).
-Every refusal is a 4xx and writes nothing.
+Every refusal is a 4xx and writes nothing but the refused request's nonce. Devices are cached per
+worker (`device_cache`); the nonce insert itself re-checks that the cached copy is current.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.base.db import SessionDep
 from services.base.errors import ApiError, unauthorized
-from services.terminals import credentials, signing
+from services.terminals import device_cache, signing
 from services.terminals.models import Device, DeviceNonce
 from yikatong.settings import get_settings
 
+log = logging.getLogger(__name__)
 HEADERS = ("x-device-id", "x-timestamp", "x-nonce", "x-signature")
 _FORMATS = (
     re.compile(r"LS-\d{6}-\d{4,6}"),
@@ -52,29 +57,93 @@ def _headers(request: Request) -> tuple[str, str, str, str]:
     return values  # type: ignore[return-value]
 
 
-async def authenticate_device(request: Request, session: SessionDep) -> Device:
-    """签名正确、在时间窗内、未重放、已启用的设备。"""
-    device_id, timestamp, nonce, given = _headers(request)
-    window = get_settings().device_signature_window_s
-    if abs(time.time() - int(timestamp)) > window:
-        raise unauthorized("SIGNATURE_EXPIRED", f"请求时间戳超出允许范围（±{window} 秒），请校准设备时钟")
+def _signed(known: device_cache.KnownDevice, request: Request, headers: tuple, body: bytes) -> bool:
+    _, timestamp, nonce, given = headers
+    expected = signing.signature(known.secret, request.method, signed_path(request), timestamp, nonce, body)
+    return hmac.compare_digest(expected, given)
+
+
+async def _load(session: AsyncSession, device_id: str) -> device_cache.KnownDevice:
     device = await session.scalar(sa.select(Device).where(Device.device_id == device_id))
     if device is None:
         raise unauthorized("DEVICE_UNKNOWN", "设备未登记")
-    body = await request.body()
-    secret = credentials.unseal(device.credential, device.device_id)
-    expected = signing.signature(secret, request.method, signed_path(request), timestamp, nonce, body)
-    if not hmac.compare_digest(expected, given):
-        raise unauthorized("SIGNATURE_INVALID", "签名无效")
-    if device.status != "启用":
-        raise ApiError(403, "DEVICE_DISABLED", "设备已停用")
-    expires = datetime.fromtimestamp(max(int(timestamp), int(time.time())) + window, UTC)
-    stmt = pg_insert(DeviceNonce).values(device_id=device_id, nonce=nonce, expires_at=expires)
-    if await session.scalar(stmt.on_conflict_do_nothing().returning(DeviceNonce.nonce)) is None:
-        raise ApiError(409, "NONCE_REPLAYED", "重复的请求（随机数已使用），已拒绝")
-    await session.commit()
+    session.expunge(device)  # a snapshot shared by this worker's requests, never flushed
+    return device_cache.remember(device)
+
+
+def _claim_nonce(device: Device, nonce: str, expires: datetime) -> sa.Insert:
+    """Store the nonce only while the device is still 启用 and unchanged since it was read."""
+    unchanged = sa.exists().where(
+        Device.device_id == device.device_id, Device.status == "启用", Device.updated_at == device.updated_at
+    )
+    rows = sa.select(sa.literal(device.device_id), sa.literal(nonce), sa.literal(expires)).where(unchanged)
+    stmt = pg_insert(DeviceNonce).from_select(["device_id", "nonce", "expires_at"], rows)
+    return stmt.on_conflict_do_nothing().returning(DeviceNonce.nonce)
+
+
+async def _verified(
+    session: AsyncSession, request: Request, headers: tuple[str, str, str, str], body: bytes
+) -> Device:
+    """The device whose signature this is, with its nonce claimed in the session's transaction."""
+    device_id, timestamp, nonce, _ = headers
+    expires = datetime.fromtimestamp(max(int(timestamp), int(time.time())) + _window(), UTC)
+    known = device_cache.get(device_id)
+    for attempt in range(2):  # the cached copy first; the database's when that one is stale
+        if known is None or not _signed(known, request, headers, body):
+            known = await _load(session, device_id)
+            if not _signed(known, request, headers, body):
+                raise unauthorized("SIGNATURE_INVALID", "签名无效")
+            if known.device.status != "启用":
+                raise ApiError(403, "DEVICE_DISABLED", "设备已停用")
+        if await session.scalar(_claim_nonce(known.device, nonce, expires)) is not None:
+            return known.device
+        seen = sa.select(DeviceNonce.nonce).where(
+            DeviceNonce.device_id == device_id, DeviceNonce.nonce == nonce
+        )
+        if attempt or await session.scalar(seen) is not None:
+            raise ApiError(409, "NONCE_REPLAYED", "重复的请求（随机数已使用），已拒绝")
+        device_cache.forget(device_id)  # edited, re-keyed or deactivated since it was cached
+        known = None
+    raise ApiError(409, "NONCE_REPLAYED", "重复的请求（随机数已使用），已拒绝")  # not reached
+
+
+def _window() -> int:
+    return get_settings().device_signature_window_s
+
+
+async def _burn_nonce(session: AsyncSession, device_id: str, nonce: str, timestamp: str) -> None:
+    """A refused request's nonce is kept too (own transaction), so it cannot be replayed later."""
+    expires = datetime.fromtimestamp(max(int(timestamp), int(time.time())) + _window(), UTC)
+    try:
+        await session.rollback()
+        stmt = pg_insert(DeviceNonce).values(device_id=device_id, nonce=nonce, expires_at=expires)
+        await session.execute(stmt.on_conflict_do_nothing())
+        await session.commit()
+    except Exception:  # the refusal stands; the database is likely what failed
+        log.warning("未能记录被拒请求的随机数 / could not keep a refused request's nonce", exc_info=True)
+
+
+async def authenticate_device(request: Request, session: SessionDep) -> AsyncIterator[Device]:
+    """签名正确、在时间窗内、未重放、已启用的设备。
+
+    The nonce is written in the request's own transaction, so a heartbeat commits once; a route
+    that writes nothing gets it committed here on the way out, and a refused one in a transaction
+    of its own.
+    """
+    headers = _headers(request)
+    device_id, timestamp, nonce, _ = headers
+    window = _window()
+    if abs(time.time() - int(timestamp)) > window:
+        raise unauthorized("SIGNATURE_EXPIRED", f"请求时间戳超出允许范围（±{window} 秒），请校准设备时钟")
+    device = await _verified(session, request, headers, await request.body())
     request.state.device = device
-    return device
+    try:
+        yield device
+    except Exception:
+        await _burn_nonce(session, device_id, nonce, timestamp)
+        raise
+    if session.in_transaction():
+        await session.commit()
 
 
-CurrentDevice = Annotated[Device, Depends(authenticate_device)]
+CurrentDevice = Annotated[Device, Depends(authenticate_device, scope="function")]

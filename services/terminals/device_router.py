@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.base.db import SessionDep
 from services.base.errors import ErrorBody
@@ -24,15 +24,31 @@ router = APIRouter(
     },
 )
 HEARTBEAT_EVERY_S = 60
+CLOCK_SKEW = timedelta(minutes=5)  # a live heartbeat's device time may differ this much from ours
 
 
 class HeartbeatIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     software_version: str | None = Field(None, max_length=32, description="终端软件版本")
+    device_time: datetime | None = Field(
+        None, description="设备时钟（带时区，可省略）；与服务器时间相差超过 5 分钟则拒绝，请先校准时钟"
+    )
     components: Components | None = Field(
         None, description="七个受监控部件的状态；全部正常则运行情况为“正常”，否则为“异常”（省略则不变）"
     )
+
+    @field_validator("device_time")
+    @classmethod
+    def _live(cls, value: datetime | None) -> datetime | None:
+        """A live heartbeat happens now: its device time must agree with ours within the skew."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("设备时间须带时区，如 2026-11-28T08:00:00+08:00")
+        if abs(value - clock.now()) > CLOCK_SKEW:
+            raise ValueError("设备时间与服务器时间相差超过 5 分钟，请按 server_time 校准设备时钟")
+        return value
 
 
 class HeartbeatOut(BaseModel):
@@ -49,6 +65,8 @@ async def heartbeat(
 ) -> HeartbeatOut:
     now, ip = clock.now(), request.client.host if request.client else None
     report = status.report_of(body.components if body else None, body.software_version if body else None)
+    if body and body.device_time:
+        report["device_time"] = body.device_time
     await status.record_heartbeat(session, device.device_id, now, ip, report)
     await session.commit()
     return HeartbeatOut(

@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Identity, Index, Integer, SmallInteger, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -49,6 +60,7 @@ class SelfCheckItem(Base):
     checked_at: Mapped[datetime] = mapped_column(Timestamp)
     result: Mapped[str] = mapped_column(String(4))
     level: Mapped[int | None] = mapped_column(SmallInteger)
+    value: Mapped[float | None] = mapped_column(Float)  # the part's measure (`components.VALUE_MEANING`)
     code: Mapped[str | None] = mapped_column(String(20))
     message: Mapped[str | None] = mapped_column(String(200))
 
@@ -82,6 +94,7 @@ class DeviceState(Base):
     components: Mapped[dict | None] = mapped_column(JSONB)
     software_version: Mapped[str | None] = mapped_column(String(32))
     last_heartbeat_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    device_time: Mapped[datetime | None] = mapped_column(Timestamp)  # the kiosk's clock at that heartbeat
     online_changed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     running_changed_at: Mapped[datetime | None] = mapped_column(Timestamp)
 

@@ -29,6 +29,7 @@ class ComponentOut(BaseModel):
 class SelfCheckItemOut(ComponentOut):
     result: str
     level: int | None
+    value: float | None = Field(None, description="数值读数（含义见部件）")
     code: str | None
     message: str | None
     fine: bool = Field(description="是否正常（含余量判断）")

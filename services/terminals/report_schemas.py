@@ -8,7 +8,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.terminals import clock
-from services.terminals.components import ComponentCode, PartResult
+from services.terminals.components import VALUE_MAX, VALUE_MIN, ComponentCode, PartResult
 from services.terminals.schemas import safe_text
 
 LogLevel = Literal["DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
@@ -38,6 +38,10 @@ class SelfCheckItemIn(BaseModel):
     component: ComponentCode = Field(description="部件代码")
     result: PartResult = Field(description="正常 / 异常")
     level: int | None = Field(None, ge=0, le=100, description="余量百分比（色带、打印纸）")
+    value: float | None = Field(
+        None, ge=VALUE_MIN, le=VALUE_MAX, allow_inf_nan=False,
+        description="部件的数值读数（读卡重试次数、丢包率 %、余量 % 等，见 components.VALUE_MEANING）",
+    )  # fmt: skip
     code: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,20}$", description="故障代码")
     message: str | None = Field(None, max_length=200, description="说明")
 
@@ -55,8 +59,8 @@ class SelfCheckIn(BaseModel):
                 "software_version": "2.1.0",
                 "duration_ms": 5200,
                 "items": [
-                    {"component": "card_reader", "result": "正常"},
-                    {"component": "ribbon", "result": "正常", "level": 62},
+                    {"component": "card_reader", "result": "正常", "value": 1},
+                    {"component": "ribbon", "result": "正常", "value": 62},
                     {"component": "camera", "result": "异常", "code": "E301", "message": "无图像"},
                 ],
             }

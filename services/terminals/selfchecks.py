@@ -27,7 +27,7 @@ from services.terminals.scoping import in_scope, page_rows, scoped_row, time_ran
 
 async def record(session: AsyncSession, device_id: str, body: SelfCheckIn, now: datetime) -> SelfCheck:
     """Store one boot self-check and its per-component rows (the caller commits)."""
-    fine = [is_fine(item.component, item.result, item.level) for item in body.items]
+    fine = [is_fine(item.component, item.result, item.level, item.value) for item in body.items]
     check = SelfCheck(
         device_id=device_id,
         checked_at=body.checked_at,
@@ -102,9 +102,10 @@ async def detail(session: AsyncSession, scope: Scope, selfcheck_id: int) -> Self
                 label=LABELS[i.component],
                 result=i.result,
                 level=i.level,
+                value=i.value,
                 code=i.code,
                 message=i.message,
-                fine=is_fine(i.component, i.result, i.level),
+                fine=is_fine(i.component, i.result, i.level, i.value),
             )
             for i in items
         ],

@@ -32,7 +32,7 @@ def _quiet_heartbeat(device_id: str, now: datetime, ip: str | None, report: dict
             DeviceState.running_state == report["running_state"],
             DeviceState.faults == sa.cast(report["faults"], DeviceState.faults.type),
         ]
-    values = {k: v for k, v in report.items() if k in ("components", "software_version")}
+    values = {k: v for k, v in report.items() if k in ("components", "software_version", "device_time")}
     state = (
         sa.update(DeviceState)
         .where(*unchanged)
@@ -87,6 +87,7 @@ async def record_heartbeat(
     state.last_heartbeat_at = now
     state.components = quiet.get("components", state.components)
     state.software_version = report.get("software_version", state.software_version)
+    state.device_time = report.get("device_time", state.device_time)
     await session.execute(
         sa.update(Device)
         .where(Device.device_id == device_id)

@@ -20,15 +20,19 @@ from services.terminals.status import ONLINE_KIND, TIMEOUT
 from yikatong.settings import get_settings
 
 
-async def sweep_offline(now: datetime | None = None) -> list[str]:
-    """Mark devices whose last heartbeat is older than the timeout offline; returns their IDs."""
+async def sweep_offline(now: datetime | None = None, device_ids: list[str] | None = None) -> list[str]:
+    """Mark devices whose last heartbeat is older than the timeout offline; returns their IDs.
+
+    `device_ids` limits the sweep (the history backfill replays one device's past at a time).
+    """
     now = now or clock.now()
     cutoff = now - timedelta(seconds=get_settings().device_online_timeout_s)
+    only = DeviceState.device_id.in_(device_ids) if device_ids is not None else sa.true()
     async with db.sessionmaker()() as session:
         flipped = (
             await session.scalars(
                 sa.update(DeviceState)
-                .where(DeviceState.online.is_(True), DeviceState.last_heartbeat_at < cutoff)
+                .where(DeviceState.online.is_(True), DeviceState.last_heartbeat_at < cutoff, only)
                 .values(online=False, online_changed_at=now)
                 .returning(DeviceState.device_id)
             )

@@ -115,6 +115,14 @@ async def test_search_and_filters(client, synced, steward):
     assert closed["total"] > 0 and all(e["openness"] == "不予开放" for e in closed["items"])
     nothing = (await client.get(f"{API}/entries", headers=steward.headers, params={"q": "%_"})).json()
     assert nothing["total"] == 0  # LIKE wildcards are searched literally
+    upper = (await client.get(f"{API}/entries", headers=steward.headers, params={"q": "PERSON"})).json()
+    assert upper["total"] == found["total"] and "silver.person" in {e["key"] for e in upper["items"]}
+    directories = (await client.get(f"{API}/entries", headers=steward.headers, params={"q": "名录"})).json()
+    assert {e["key"] for e in directories["items"]} >= {f"inbound.{d.name}" for d in DATASETS}
+    beyond = (
+        await client.get(f"{API}/entries", headers=steward.headers, params={"kind": "silver", "page": 99})
+    ).json()
+    assert beyond["items"] == [] and beyond["total"] == silver["total"]
 
 
 @async_test
@@ -235,6 +243,8 @@ async def test_unknown_entry_kind_and_page(client, synced, steward):
     assert missing.status_code == 404 and missing.json()["code"] == "NOT_FOUND"
     kind = await client.get(f"{API}/entries", headers=steward.headers, params={"kind": "lake"})
     assert kind.status_code == 422 and kind.json()["code"] == "UNKNOWN_KIND"
+    control = await client.get(f"{API}/entries", headers=steward.headers, params={"q": "person\x1fsilver"})
+    assert control.status_code == 422 and control.json()["code"] == "INVALID_QUERY"
     bad_id = await client.get(f"{API}/entries/abc", headers=steward.headers)
     assert bad_id.status_code == 422
 

@@ -67,7 +67,7 @@ def test_every_personal_column_of_the_simulator_is_flagged(simulated):
         system = SOURCES[route.source]
         if system.kind != "database" or route.source == "ops":  # ops: our own tables, not simulated
             continue
-        _, columns = source_table(system.location, route.table)
+        _, columns = source_table(system.database, route.table)
         assert columns, f"{route.route_id}: no columns found"
         for column in columns:
             name = column["name"]
@@ -111,3 +111,13 @@ def test_every_inbound_directory_phone_is_flagged(simulated):
 )
 def test_column_kind(name, comment, samples, expected):
     assert classify.column_kind(name, comment, samples) == expected
+
+
+@pytest.mark.integration
+def test_the_services_own_tables_are_read_from_the_configured_database(ops_test):
+    """`ops` is a setting (`ops_test` here): its tables' columns come from that database."""
+    found = {e["key"]: e for e in registry.sources_and_bronze() if e["key"].startswith("source.ops.")}
+    device = found["source.ops.terminal_device"]
+    assert device["location"] == f"{ops_test}.terminal_device"
+    assert {"device_id", "outlet_code"} <= {c["name"] for c in device["columns"]}
+    assert all(e["columns"] for e in found.values()), [k for k, e in found.items() if not e["columns"]]

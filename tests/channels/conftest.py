@@ -6,6 +6,7 @@ import pytest
 
 from simulators.channel_idp import IdentityProvider
 from tests.capabilities import conftest as capability_fixtures
+from tests.channels import registries_support
 from tests.services.cards_support import load_card_system, serve_card_system
 
 client = capability_fixtures.client
@@ -20,8 +21,14 @@ def province():
         yield url
 
 
+@pytest.fixture(scope="module")
+def registries():
+    """持卡库 and 全民参保库 with the test people enrolled (the lookups point at them)."""
+    registries_support.load()
+
+
 @pytest.fixture
-async def channel(client, sysadmin, province):
+async def channel(client, sysadmin, province, registries):
     idp = IdentityProvider("tfth")
     body = {"channel_id": "tfth", "name": "天府通办", "channel_class": "政府渠道", "tier": 1,
             "region_code": "511100", "idp_public_key": idp.public_key}  # fmt: skip

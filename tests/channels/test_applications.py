@@ -9,6 +9,7 @@ import pytest
 
 from services.base.permissions import Role
 from simulators.channel_idp import IdentityProvider
+from tests.channels.photo_support import photo_ids
 from tests.services.cards_support import CARD_DB, card_no, person
 from tests.services.helpers import make_staff, sql
 from yikatong import db
@@ -37,7 +38,7 @@ def province_status(card: str) -> str:
 
 async def test_apply_accept_approve_reaches_the_card_system(client, channel):
     resident = await login(client, channel, person(201), "钱多多")
-    form = {"business": "申领", "phone": "13800138000", "outlet_code": OUTLET}
+    form = {"business": "申领", "phone": "13800138000", "outlet_code": OUTLET} | await photo_ids(person(201))
     idem = key()
     first = await client.post(APPS, headers=resident | idem, json=form)
     assert first.status_code == 201, first.text
@@ -120,6 +121,7 @@ async def test_every_refusal_carries_its_reason(client, channel):
     )
     assert script.status_code == 422
     guarded = bad_guardian | {"guardian_id_number": person(302, born="19850101")}
+    guarded |= await photo_ids(person(301, born="20150601"))
     assert (await client.post(APPS, headers=minor | key(), json=guarded)).status_code == 201
     assert (await client.post(APPS, json={"business": "申领"}, headers=key())).status_code == 401
     assert sql("select count(*) from channel_application") == [(1,)]
@@ -127,9 +129,9 @@ async def test_every_refusal_carries_its_reason(client, channel):
 
 async def test_two_simultaneous_applications_one_accepted(client, channel):
     resident = await login(client, channel, person(401), "周同时")
-    answers = await asyncio.gather(
-        *(client.post(APPS, headers=resident | key(), json={"business": "申领"}) for _ in range(5))
-    )
+    form = {"business": "申领"} | await photo_ids(person(401))
+    sends = (client.post(APPS, headers=resident | key(), json=form) for _ in range(5))
+    answers = await asyncio.gather(*sends)
     codes = sorted(a.status_code for a in answers)
     assert codes == [201, 409, 409, 409, 409]
     assert {a.json()["code"] for a in answers if a.status_code == 409} == {"APPLICATION_OPEN"}

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.channels.photo_support import photo_ids
 from tests.services.cards_support import person
 from tests.services.helpers import sql
 
@@ -34,6 +35,7 @@ async def test_apply_through_the_pages_and_follow_progress(client, channel):
         page = (await client.get("/h5/apply?business=申领")).text
         form = {"csrf": hidden(page, "csrf"), "idempotency_key": hidden(page, "idempotency_key"),
                 "business": "申领", "phone": "13800138000", "outlet_code": "511102004001"}  # fmt: skip
+        form |= await photo_ids(person(501))
         forged = await client.post("/h5/apply", data=form | {"csrf": "0" * 40})
         assert forged.status_code == 403
         bad = await client.post("/h5/apply", data=form | {"address": SCRIPT, "phone": "12"})

@@ -3,30 +3,20 @@ loaded into `analytics`, then `dbt build` as of its business date, once per sess
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 AS_OF = date(2026, 11, 27)  # the snapshot's business date (simulators.scales.ANCHOR)
 
 
-def _snapshot():
-    spec = importlib.util.spec_from_file_location("raw_snapshot", Path(__file__).with_name("raw_snapshot.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="session")
 def raw_world():
     """`analytics.raw_*` and `analytics.pipeline.*` as one small pipeline run left them."""
-    from yikatong import db
+    from tests.dbt import world
 
-    db.ensure_databases(("analytics",))
-    return _snapshot().load()
+    return world.raw_loaded()
 
 
 @pytest.fixture(scope="session")

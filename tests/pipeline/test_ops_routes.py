@@ -41,8 +41,10 @@ DBT_COLUMNS = {
                       "old_card_no", "issued_at"},
     "card_finished": {"card_no", "device_id", "outlet_code", "region_code", "state", "read_at",
                       "picked_up_at", "failure_reason", "updated_at"},
+    "access_log": {"id", "at", "actor_kind", "actor_token", "channel", "module", "method", "endpoint",
+                   "status", "result", "error_code", "latency_ms", "county_code", "object_id"},
 }  # fmt: skip
-ROWS = {name: n for name, n in zip(DBT_COLUMNS, (2, 2, 2, 1, 1, 1, 1, 1), strict=True)}
+ROWS = {name: n for name, n in zip(DBT_COLUMNS, (2, 2, 2, 1, 1, 1, 1, 1, 2), strict=True)}
 
 SEED = f"""
 insert into terminal_device (device_id, name, device_type, outlet_code, region_code, address, status,
@@ -79,6 +81,13 @@ insert into card_finished (card_no, device_id, outlet_code, region_code, holder_
   ('B00000027', 'LS0001', '{OUTLET}', '{TOWN}', 'tok-holder-2', 'k1$ID-CIPHERTEXT-2', '511102********5678',
    'k1$NAME-CIPHERTEXT-2', '李*', '待领', '2032-03-14 11:00+00', '2032-03-14 11:00+00',
    '2032-03-14 11:00+00');
+insert into access_log (at, actor_kind, actor_token, channel, module, method, endpoint, operation, status,
+    result, error_code, latency_ms, ip_masked, county_code, place, request_id) values
+  ('2032-03-14 09:00+00', 'device', 'LS0001', '自助终端', '终端接口', 'POST', '/api/v1/device/heartbeat',
+   '设备心跳', 200, '2xx', null, 6.5, '10.102.3.0/24', '511102', '市中区', 'r1'),
+  ('2032-03-14 09:01+00', 'staff', 'staff:1', '工作人员后台', '设备管理', 'GET',
+   '/api/v1/admin/devices/{{device_id}}', 'device.read', 404, '4xx', 'NOT_FOUND', 3.2, '172.20.1.0/24',
+   '511100', '乐山市政务外网', 'r2');
 """
 NEXT_DAY = """
 update terminal_device set name = '大佛街道一体机1（迁址）', updated_at = '2032-03-15 09:00+00'

@@ -7,6 +7,7 @@ and SM2 key pairs (both are slow to make); logging in through the API is tested 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -56,7 +57,9 @@ def truncate_all() -> None:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def client(ops_test: str) -> AsyncIterator[httpx.AsyncClient]:
-    truncate_all()
+    # in a thread: background tasks of the previous test (buffered writers) may still hold a
+    # transaction that needs this event loop to commit before TRUNCATE can take its lock
+    await asyncio.to_thread(truncate_all)
     transport = httpx.ASGITransport(app=create_app(), client=("10.1.2.3", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http

@@ -156,3 +156,38 @@ async def test_concurrent_requests_keep_the_chain_whole(client, cast):
     report = await verify(client, cast)
     assert report["ok"] and report["rows"] >= 31
     assert sql("select count(distinct seq) = max(seq) from audit_log") == [(True,)]
+
+
+async def test_reads_are_chained_in_batches_while_changes_commit_with_their_row(client, cast):
+    """With a worker's flusher running, a read's row is queued and chained ~100 ms later (one
+    transaction per batch); a change's row still commits with the change; stopping the flusher
+    writes what is left; the chain verifies."""
+    import contextlib
+
+    from services.base import audit_queue
+
+    flusher = asyncio.create_task(audit_queue.run_forever())
+    await asyncio.sleep(0)
+    assert audit_queue.running()
+    try:
+        await register(client, cast.shizhong.headers, device_body(1))
+        assert sql("select count(*) from audit_log where action = 'device.create'") == [(1,)]  # at once
+        reads = [client.get("/api/v1/admin/devices", headers=cast.shizhong.headers) for _ in range(20)]
+        assert all(r.status_code == 200 for r in await asyncio.gather(*reads))
+        for _ in range(50):  # flushed by the worker's tick, not by this test
+            if sql("select count(*) from audit_log where action = 'device.list'") == [(20,)]:
+                break
+            await asyncio.sleep(0.05)
+        assert sql(
+            "select count(*), min(result), min(actor) from audit_log where action = 'device.list'"
+        ) == [(20, "成功", "szq_admin")]
+        await client.get("/api/v1/admin/devices/LS-511102-0001", headers=cast.shizhong.headers)
+    finally:
+        flusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await flusher
+    assert not audit_queue.running() and audit_queue.pending() == 0
+    assert sql("select count(*) from audit_log where action = 'device.read'") == [(1,)]  # the last flush
+    report = await verify(client, cast)
+    assert report["ok"] and report["rows"] >= 22
+    assert cli_verify().returncode == 0

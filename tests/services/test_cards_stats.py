@@ -129,3 +129,42 @@ async def test_device_and_outlet_figures(client, cast, fleet):
     assert [(r["key"], r["devices"]) for r in by_outlet["rows"]] == [("511102004002", 1), ("511102006001", 1)]
     [(detail,)] = sql("select detail from audit_log where action = 'stats.outlets'")
     assert detail is not None
+
+
+EVENT_METRICS = ("issued", "pickups", "replacements", "exchanges", "blank_added", "blank_used", "waste")
+
+
+async def test_the_daily_table_is_kept_exact_by_every_insert(client, cast, fleet):
+    daily = sql(f"select {', '.join(f'sum({m})' for m in EVENT_METRICS)} from card_stats_daily")
+    events = sql(
+        "select (select count(*) from card_issuance),"
+        " (select count(*) from card_issuance where issue_type = '领卡'),"
+        " (select count(*) from card_issuance where issue_type = '补卡'),"
+        " (select count(*) from card_issuance where issue_type = '换卡'),"
+        " (select sum(quantity) from card_blank_addition), (select sum(quantity) from card_blank_usage),"
+        " (select sum(quantity) from card_blank_usage where usage = '废卡')"
+    )
+    assert daily == events and events[0][0] == 5
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (timedelta(days=-4, hours=5), timedelta(hours=1)),  # partial days at both ends
+        (timedelta(days=-3, hours=-2), None),  # from inside a day, open end
+        (None, timedelta(days=-2, minutes=7)),  # open start, to inside a day
+        (timedelta(hours=-1), timedelta(hours=1)),  # no whole day inside: events only
+        (timedelta(days=-30), timedelta(days=-29)),  # nothing there
+    ],
+)
+async def test_whole_days_and_partial_ends_agree_with_the_event_rows(client, cast, fleet, start, end):
+    """By township (daily table + partial days) and by device (event rows only) give one total."""
+    params = {"from": now_iso(start) if start else None, "to": now_iso(end) if end else None}
+    params = {k: v for k, v in params.items() if v}
+    headers = cast.sysadmin.headers
+    by_region = await client.get(f"{STATS}/cards", params=params | {"region": "511102"}, headers=headers)
+    by_device = (await client.get(f"{STATS}/cards", params=params | {"by": "device", "region": "511102"},
+                                  headers=headers))  # fmt: skip
+    assert by_region.status_code == by_device.status_code == 200, by_region.text
+    totals = [{m: r.json()["total"][m] for m in EVENT_METRICS} for r in (by_region, by_device)]
+    assert totals[0] == totals[1]

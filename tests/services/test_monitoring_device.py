@@ -63,8 +63,8 @@ async def test_selfchecks_are_stored_per_component_and_listed(client, cast):
     body = detail.json()
     assert body["result"] == "未通过" and body["failed_count"] == 1
     ribbon = next(i for i in body["items"] if i["component"] == "ribbon")
-    assert ribbon == {"component": "ribbon", "label": "色带", "result": "正常", "level": 3, "code": None,
-                      "message": None, "fine": False}  # fmt: skip
+    assert ribbon == {"component": "ribbon", "label": "色带", "result": "正常", "level": 3, "value": None,
+                      "code": None, "message": None, "fine": False}  # fmt: skip
     actions = sql("select action from audit_log where action like 'monitor.selfcheck%' order by seq")
     assert [a for (a,) in actions] == ["monitor.selfcheck.list"] * 3 + ["monitor.selfcheck.read"]
 

@@ -89,6 +89,35 @@ def test_replace_partition_twice_equals_once(spark: SparkSession, cards: DataFra
     assert staged_leftovers(uri) == []
 
 
+def test_partition_filter_reads_only_that_partitions_files(
+    spark: SparkSession, cards: DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uri = str(tmp_path / "cards")
+    lake.spark_write(cards, uri, partition_by=["ds", "holder"])
+    opened: list[str] = []
+    parquet = type(spark.read).parquet  # DataFrameReader.parquet: what spark_read opens
+
+    def spy(reader, *paths: str, **options):
+        opened.extend(paths)
+        return parquet(reader, *paths, **options)
+
+    monkeypatch.setattr(type(spark.read), "parquet", spy)
+    day2 = lake.spark_read(spark, uri, partitions={"ds": dt.date(2026, 1, 2)})
+    assertDataFrameEqual(day2, cards.where("ds = date'2026-01-02'"), checkRowOrder=False)
+    assert day2.schema == cards.schema
+    day2_files = {
+        f.removeprefix("file://")
+        for f in lake.DeltaTable(uri).file_uris(file_pruning_predicate=[("ds", "=", "2026-01-02")])
+    }
+    assert set(opened) == day2_files and len(opened) == 2, "the other day's file is not opened"
+    opened.clear()
+    both = lake.spark_read(spark, uri, partitions={"ds": dt.date(2026, 1, 2), "holder": "a b/c=d"})
+    assert both.select("card_id").collect() == [(3,)] and len(opened) == 1
+    assert lake.spark_read(spark, uri, partitions={"ds": dt.date(2025, 1, 1)}).count() == 0
+    with pytest.raises(ValueError, match="not partition columns"):
+        lake.spark_read(spark, uri, partitions={"card_id": 1})
+
+
 def test_overwrite_and_time_travel(spark: SparkSession, cards: DataFrame, tmp_path: Path) -> None:
     uri = str(tmp_path / "cards")
     lake.spark_write(cards, uri, partition_by=["ds"])

@@ -2,10 +2,9 @@
 
 Metadata in the test server's database `superset`; `superset db upgrade` + `superset init` run only
 the first time on a machine (stamp under `<home>/superset`), and the bundle import only when the
-bundle changed. The dashboards read database `analytics_superset_test`, whose `marts` tables are
-seeded with `superset_assets.sample_marts` (the declared columns, real region codes, deterministic
-values): the dbt project builds the real marts in its own tests, and these tests compare Superset
-with the same tables queried directly, so they hold for either.
+bundle changed. The dashboards read the test home's `analytics`, whose marts `dbt build` makes from
+the frozen `small` pipeline run and the simulated kiosk fleet (`tests/dbt/world.py`): the numbers
+Superset shows are the marts' own, and the tests compare them with the same tables queried directly.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 
-DATA_DATABASE = "analytics_superset_test"
+DATA_DATABASE = "analytics"
 PORT = int(os.environ.get("YKT_SUPERSET_TEST_PORT", "8098"))
 
 
@@ -29,10 +28,13 @@ class Site:
 
 @pytest.fixture(scope="session")
 def superset_site() -> Iterator[Site]:
-    """Marts seeded, bundle loaded, Superset served on PORT (1 worker); stopped after the session."""
-    from superset_assets import loader, process, sample_marts
+    """Marts built by dbt, bundle loaded, Superset served on PORT (1 worker); stopped after the session."""
+    from superset_assets import loader, process
+    from tests.dbt import world
 
-    sample_marts.seed(DATA_DATABASE, rows_per_mart=1500)
+    built = world.marts_built()
+    if not built.success:
+        pytest.fail("dbt build 失败，看板没有数据：\n" + "\n".join(built.failures[:10]))
     loaded = loader.load(DATA_DATABASE, port=PORT)
     served = process.serve(PORT, workers=1)
     try:

@@ -28,6 +28,7 @@ PLUGINS: tuple[tuple[str, str, str], ...] = (
     ("services.cli", "app", "api"),
     ("services.cli", "audit_app", "audit"),
     ("services.catalog.cli", "app", "catalog"),
+    ("services.precision.cli", "app", "strategy"),
     ("superset_assets.cli", "app", "superset"),
 )
 

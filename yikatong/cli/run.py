@@ -72,11 +72,32 @@ def stage_fleet() -> str:
     return start_fleet()
 
 
+def stage_channels() -> str:
+    from services.channels.demo import stage_channels as prepare_channels
+
+    return prepare_channels()
+
+
+def stage_access_history() -> str:
+    from simulators.access_history import stage_history
+
+    return stage_history()
+
+
+def stage_sharing() -> str:
+    from services.catalog.cli import stage_sharing as prepare_sharing
+
+    return prepare_sharing()
+
+
 STAGES: list[tuple[str, Callable[[], str]]] = [
     ("数据库", stage_database),
     ("上游系统模拟", stage_sources),
     ("API 服务", stage_api),  # before the pipeline: it migrates `ops`, which the pipeline extracts
     ("终端模拟", stage_fleet),
+    ("渠道演示", stage_channels),  # demo channel, resident and 业务经办: apply in H5, staff approve
+    ("渠道访问历史", stage_access_history),  # past days of ops.access_log, before the pipeline
+    ("数据共享", stage_sharing),  # the exchange receiver (simulator) up before share_exchange runs
     ("数据流水线", stage_pipeline),
     ("Airflow", stage_airflow),
     ("dbt 文档", stage_dbt_docs),
@@ -113,3 +134,4 @@ def status() -> None:
     console.print(f"数据湖：{s.lake_root}")
     console.print("连接串：ykt db url <库名>；停止数据库：ykt db stop")
     console.print(f"dbt 文档：http://127.0.0.1:{s.dbt_docs_port}（ykt dbt docs / docs-stop）")
+    console.print(f"交换平台接收端：{s.exchange_url}/exchange/v1/deliveries（ykt catalog receiver-stop）")

@@ -1,0 +1,133 @@
+"""A fleet's history as the kiosk tables of `ops` would hold it, without the platform running.
+
+`ykt simulate fleet history` sends the kiosks' calls through the device API, which refuses anything
+older than 30 days and carries no heartbeats (they have no device time), so no state history. To
+train and measure the failure model on longer histories and to give the dashboards a fleet to show,
+`fleet_history(devices, days, seed)` steps the same `Kiosk` models hour by hour and returns:
+
+- ``items``: the boot self-check items as the service stores them (`terminal_selfcheck_item`, the
+  device's values as sent);
+- ``state_changes`` and ``alarms``: what the service derives from one heartbeat an hour with its own
+  rules — online on a heartbeat, offline (超时) when one is missing, running state and faulty parts
+  from `services.terminals.components.faults` / `running_state`, an alarm per newly faulty part or
+  going offline, cleared on recovery (`terminal_state_change`, `terminal_alarm`);
+- ``failures``: the ground truth (each failure's component, when it began to degrade and failed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+
+from services.terminals.components import OFFLINE, SEVERITY, Components, fault_text, faults, running_state
+from simulators.kiosk_fleet import FleetOptions, build_kiosks
+from simulators.kiosk_model import Kiosk
+
+ITEM_COLUMNS = ["selfcheck_id", "component", "device_id", "checked_at", "result", "level", "code", "message"]
+CHANGE_COLUMNS = ["id", "device_id", "at", "kind", "from_state", "to_state", "faults", "cause"]
+ALARM_COLUMNS = ["id", "device_id", "alarm_type", "severity", "message", "status", "raised_at", "cleared_at"]
+
+
+@dataclass
+class FleetHistory:
+    items: pd.DataFrame
+    state_changes: pd.DataFrame
+    alarms: pd.DataFrame
+    failures: pd.DataFrame
+
+
+@dataclass
+class _DeviceState:
+    """The service's view of one kiosk: online, running state, faulty parts, open alarms."""
+
+    online: bool = False
+    running: str | None = None
+    faults: list[str] = field(default_factory=list)
+    open_alarms: dict[str, dict] = field(default_factory=dict)
+
+
+@dataclass
+class _Recorder:
+    items: list[dict] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)
+    alarms: list[dict] = field(default_factory=list)
+    checks: int = 0
+
+    def selfcheck(self, device_id: str, body: dict) -> None:
+        self.checks += 1
+        checked_at = datetime.fromisoformat(body["checked_at"]).astimezone(UTC)
+        for item in body["items"]:
+            row = {"selfcheck_id": self.checks, "device_id": device_id, "checked_at": checked_at}
+            self.items.append(row | {k: item.get(k) for k in (*ITEM_COLUMNS[4:], "component", "value")})
+
+    def change(self, device_id: str, at: datetime, kind: str, old, new, parts: list[str], cause: str):
+        row = {"id": len(self.changes) + 1, "device_id": device_id, "at": at, "kind": kind}
+        self.changes.append(row | {"from_state": old, "to_state": new, "faults": parts, "cause": cause})
+
+    def raise_alarm(self, state: _DeviceState, device_id: str, kind: str, message: str, at: datetime):
+        if kind not in state.open_alarms:
+            alarm = {"id": len(self.alarms) + 1, "device_id": device_id, "alarm_type": kind,
+                     "severity": SEVERITY[kind], "message": message, "status": "未处理",
+                     "raised_at": at, "cleared_at": None}  # fmt: skip
+            self.alarms.append(alarm)
+            state.open_alarms[kind] = alarm
+
+    def clear(self, state: _DeviceState, kinds: list[str], at: datetime) -> None:
+        for kind in kinds:
+            if alarm := state.open_alarms.pop(kind, None):
+                alarm |= {"status": "已清除", "cleared_at": at}
+
+
+def _heartbeat(rec: _Recorder, state: _DeviceState, kiosk: Kiosk, at: datetime) -> None:
+    if kiosk.heartbeat_dropped(at):
+        if state.online:  # the sweeper: no heartbeat within the timeout
+            state.online = False
+            rec.change(kiosk.device_id, at, "在线状态", "在线", "离线", [], "超时")
+            rec.raise_alarm(state, kiosk.device_id, OFFLINE, fault_text(OFFLINE, None), at)
+        return
+    if not state.online:
+        rec.change(kiosk.device_id, at, "在线状态", "离线" if state.running else None, "在线", [], "心跳")
+        state.online = True
+        rec.clear(state, [OFFLINE], at)
+    components = Components(**kiosk.heartbeat(at).body["components"])
+    codes = faults(components)
+    new = running_state(codes)
+    if (state.running, state.faults) != (new, codes):
+        rec.change(kiosk.device_id, at, "运行情况", state.running, new, codes, "心跳")
+        for code in codes:
+            if code not in state.faults:
+                rec.raise_alarm(state, kiosk.device_id, code, fault_text(code, getattr(components, code)), at)
+        rec.clear(state, [c for c in state.faults if c not in codes], at)
+        state.running, state.faults = new, codes
+
+
+def fleet_history(devices: int, days: int, seed: int, end: datetime | None = None) -> FleetHistory:
+    """The ``days`` days before ``end`` of a fleet of ``devices`` kiosks (deterministic per seed)."""
+    end = end or datetime(2026, 11, 28, tzinfo=UTC)
+    start = end - timedelta(days=days)
+    kiosks = build_kiosks(FleetOptions(devices=devices, seed=seed))
+    states = {k.device_id: _DeviceState() for k in kiosks}
+    rec = _Recorder()
+    for hour in range(days * 24):
+        at = start + timedelta(hours=hour + 1)
+        for kiosk in kiosks:
+            kiosk.blank_remaining = 500  # as if the platform always answered with a full stock
+            for call in kiosk.step(at, 1.0):
+                if call.kind == "selfcheck":
+                    rec.selfcheck(kiosk.device_id, call.body)
+            _heartbeat(rec, states[kiosk.device_id], kiosk, at)
+            kiosk.logs.clear()
+    items = pd.DataFrame(rec.items, columns=[*ITEM_COLUMNS, "value"])
+    if items["value"].isna().all():  # the kiosks send no numeric value (yet): the message carries it
+        items = items.drop(columns="value")
+    return FleetHistory(
+        items,
+        pd.DataFrame(rec.changes, columns=CHANGE_COLUMNS),
+        pd.DataFrame(rec.alarms, columns=ALARM_COLUMNS),
+        pd.DataFrame(
+            [f for k in kiosks for f in k.failures],
+            columns=["device_id", "component", "degrading_from", "failed_at"],
+        ),
+    )
