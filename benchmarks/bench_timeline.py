@@ -211,6 +211,23 @@ def _sample_people(requests: int) -> tuple[list[str], list[str]]:
     return list(drawn), list(busiest)
 
 
+def query_plan(person: str) -> list[str]:
+    """EXPLAIN ANALYZE of the API's own page SQL (second page, through the cursor) for ``person``."""
+    import sqlalchemy as sa
+
+    from services.trajectories import store
+    from yikatong import db
+
+    query = store.page_query(kind=False, since=False, until=False, after=True)
+    with db.engine("analytics").connect() as conn:
+        newest = conn.exec_driver_sql(
+            f"select occurred_at, event_id from public.raw_trajectory_event where person_token = '{person}' "
+            "order by occurred_at desc, event_id desc offset 50 limit 1"
+        ).one()  # fmt: skip
+        params = {"token": person, "limit": 51, "at": newest[0], "event_id": newest[1]}
+        return conn.execute(sa.text(f"explain (analyze, buffers) {query.text}"), params).scalars().all()
+
+
 def _timed(client, path: str, headers: dict, params: dict | None = None) -> tuple[float, dict]:
     started = time.perf_counter()
     response = client.get(path, headers=headers, params=params or {})
@@ -271,7 +288,8 @@ def timeline_bench(requests: int) -> dict:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     figures = {"first_page": _stats(first), "ping": _stats(ping), "deep_pages": _stats(deep),
-               "busiest_events": {"min": min(events), "max": max(events)}}  # fmt: skip
+               "busiest_events": {"min": min(events), "max": max(events)},
+               "plan_busiest_second_page": query_plan(busiest[0])}  # fmt: skip
     figures["ratio_p99_first_page_to_ping"] = round(
         figures["first_page"]["p99_ms"] / figures["ping"]["p99_ms"], 2
     )

@@ -194,7 +194,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description="市共享交换平台接收端（模拟）")
     parser.add_argument("--port", type=int, default=get_settings().exchange_port)
-    parser.add_argument("--store", type=Path, default=Path("var/exchange_outbox_received"))
+    parser.add_argument("--store", type=Path, default=get_settings().home / "exchange_received")
     parser.add_argument("--sender", action="append", default=[], help="CODE=SM2 公钥（十六进制）")
     args = parser.parse_args()
     senders = dict(item.split("=", 1) for item in args.sender)

@@ -69,7 +69,10 @@ class AccessLogMiddleware:
             await self.app(scope, receive, watching)
         finally:
             latency = (time.perf_counter() - started) * 1000
-            self.writer.record(Observed(scope, wall, latency, seen))  # classified off the request path
+            try:
+                self.writer.record(Observed(scope, wall, latency, seen))  # classified off the request path
+            except Exception:  # analytics must never break a response
+                log.warning("访问记录入队失败 / access log enqueue failed", exc_info=True)
 
 
 def _row(scope: Scope, at: datetime, latency_ms: float, seen: dict[str, Any]) -> Row:

@@ -6,6 +6,7 @@ opens and closes. The engine comes from `yikatong.db.async_engine`, so pools are
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends
 from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 
 from yikatong import db
@@ -60,6 +61,15 @@ def forget_engines() -> None:
     from services.terminals import device_cache  # cached devices belong to the old database too
 
     device_cache.forget()
+
+
+@contextlib.asynccontextmanager
+async def autocommit() -> AsyncIterator[AsyncConnection]:
+    """A pooled connection in autocommit: a statement is its own transaction, so a write that
+    fits in one statement costs one round trip (no BEGIN, no COMMIT) and holds the connection
+    for just that."""
+    async with db.async_engine(database_name()).connect() as conn:
+        yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 async def get_session() -> AsyncIterator[AsyncSession]:

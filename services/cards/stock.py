@@ -60,22 +60,8 @@ async def add(
     """Record an addition and raise the device's total (refused if the result would be absurd)."""
     ensure_enabled(device)
     now = utcnow()
-    stock = BlankCardStock.__table__
-    upsert = pg_insert(stock).values(
-        device_id=device.device_id, added_total=quantity, used_total=0, updated_at=now
-    )
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[stock.c.device_id],
-        set_={"added_total": stock.c.added_total + quantity, "updated_at": now},
-        where=stock.c.added_total - stock.c.used_total + quantity <= MAX_REMAINING,
-    ).returning(stock.c.added_total, stock.c.used_total)
-    row = (await session.execute(upsert)).first()
-    if row is None:
-        raise invalid(
-            "QUANTITY_ABSURD",
-            f"添加后未使用数量将超过 {MAX_REMAINING} 张，请核对数量",
-            {"max_remaining": MAX_REMAINING},
-        )
+    # the event row first, as a use does: its insert trigger locks the day's statistics row
+    # (`card_stats_daily`) before the stock row, in the same order as every other writer
     addition = BlankCardAddition(
         device_id=device.device_id,
         outlet_code=device.outlet_code,
@@ -87,6 +73,22 @@ async def add(
     )
     session.add(addition)
     await session.flush()
+    stock = BlankCardStock.__table__
+    upsert = pg_insert(stock).values(
+        device_id=device.device_id, added_total=quantity, used_total=0, updated_at=now
+    )
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[stock.c.device_id],
+        set_={"added_total": stock.c.added_total + quantity, "updated_at": now},
+        where=stock.c.added_total - stock.c.used_total + quantity <= MAX_REMAINING,
+    ).returning(stock.c.added_total, stock.c.used_total)
+    row = (await session.execute(upsert)).first()
+    if row is None:  # the caller's transaction rolls back, the addition with it
+        raise invalid(
+            "QUANTITY_ABSURD",
+            f"添加后未使用数量将超过 {MAX_REMAINING} 张，请核对数量",
+            {"max_remaining": MAX_REMAINING},
+        )
     return Balance(device.device_id, *row), addition
 
 

@@ -121,18 +121,24 @@ def receiver_stop_command() -> None:
 
 def stage_sharing() -> str:
     """`make run` 阶段「数据共享」：接收端（模拟）、目录同步、演示授权；交付随流水线的 share_exchange。"""
+    from services.base.db import forget_engines
     from services.catalog import demo, sync
     from simulators import exchange_receiver
     from yikatong.settings import get_settings
 
     settings = get_settings()
-    if settings.profile == "prod":
-        receiver, granted = f"市共享交换平台 {settings.exchange_url}", "生产环境不建演示授权"
-    else:
+    demo_profile = settings.profile != "prod"
+    if demo_profile:
         receiver = exchange_receiver.start_in_background()
-    result = asyncio.run(sync.run())
-    if settings.profile != "prod":
-        granted = asyncio.run(demo.ensure_demo_grant())
+    else:
+        receiver = f"市共享交换平台 {settings.exchange_url}"
+
+    async def prepare():  # one event loop: the async engine's connections belong to it
+        forget_engines()  # engines an earlier stage made on another loop are not reused
+        synced = await sync.run()
+        return synced, (await demo.ensure_demo_grant() if demo_profile else "生产环境不建演示授权")
+
+    result, granted = asyncio.run(prepare())
     return (
         f"{receiver}；目录 {result.total} 条（新增 {result.added}）；{granted}；"
         f"流水线的 share_exchange 按授权交付，回执 {settings.exchange_url}/exchange/v1/deliveries；"

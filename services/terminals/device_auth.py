@@ -14,6 +14,7 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -81,20 +82,38 @@ def _claim_nonce(device: Device, nonce: str, expires: datetime) -> sa.Insert:
     return stmt.on_conflict_do_nothing().returning(DeviceNonce.nonce)
 
 
-async def _verified(
+def _expires(timestamp: str) -> datetime:
+    return datetime.fromtimestamp(max(int(timestamp), int(time.time())) + _window(), UTC)
+
+
+async def _known_signer(
     session: AsyncSession, request: Request, headers: tuple[str, str, str, str], body: bytes
+) -> device_cache.KnownDevice:
+    """The device that signed this (cached, or read when the cached secret does not match)."""
+    known = device_cache.get(headers[0])
+    if known is None or not _signed(known, request, headers, body):
+        known = await _load(session, headers[0])
+        if not _signed(known, request, headers, body):
+            raise unauthorized("SIGNATURE_INVALID", "签名无效")
+        if known.device.status != "启用":
+            raise ApiError(403, "DEVICE_DISABLED", "设备已停用")
+    return known
+
+
+async def _verified(
+    session: AsyncSession,
+    request: Request,
+    headers: tuple[str, str, str, str],
+    body: bytes,
+    known: device_cache.KnownDevice | None = None,
 ) -> Device:
     """The device whose signature this is, with its nonce claimed in the session's transaction."""
     device_id, timestamp, nonce, _ = headers
-    expires = datetime.fromtimestamp(max(int(timestamp), int(time.time())) + _window(), UTC)
-    known = device_cache.get(device_id)
+    expires = _expires(timestamp)
+    known = known or device_cache.get(device_id)
     for attempt in range(2):  # the cached copy first; the database's when that one is stale
         if known is None or not _signed(known, request, headers, body):
-            known = await _load(session, device_id)
-            if not _signed(known, request, headers, body):
-                raise unauthorized("SIGNATURE_INVALID", "签名无效")
-            if known.device.status != "启用":
-                raise ApiError(403, "DEVICE_DISABLED", "设备已停用")
+            known = await _known_signer(session, request, headers, body)
         if await session.scalar(_claim_nonce(known.device, nonce, expires)) is not None:
             return known.device
         seen = sa.select(DeviceNonce.nonce).where(
@@ -113,7 +132,7 @@ def _window() -> int:
 
 async def _burn_nonce(session: AsyncSession, device_id: str, nonce: str, timestamp: str) -> None:
     """A refused request's nonce is kept too (own transaction), so it cannot be replayed later."""
-    expires = datetime.fromtimestamp(max(int(timestamp), int(time.time())) + _window(), UTC)
+    expires = _expires(timestamp)
     try:
         await session.rollback()
         stmt = pg_insert(DeviceNonce).values(device_id=device_id, nonce=nonce, expires_at=expires)
@@ -147,3 +166,46 @@ async def authenticate_device(request: Request, session: SessionDep) -> AsyncIte
 
 
 CurrentDevice = Annotated[Device, Depends(authenticate_device, scope="function")]
+
+
+@dataclass
+class SignedCall:
+    """A kiosk request whose signature checked out; its nonce is not stored yet. A route that can
+    do its whole work in one statement claims the nonce inside that statement (`claim_nonce`) and
+    falls back to `verify` (exact refusals, nonce in the session's transaction) otherwise."""
+
+    device: Device
+    nonce: str
+    expires: datetime
+    headers: tuple[str, str, str, str]
+    body: bytes
+    known: device_cache.KnownDevice
+
+    def claim_nonce(self) -> sa.Insert:
+        return _claim_nonce(self.device, self.nonce, self.expires)
+
+    async def verify(self, session: AsyncSession, request: Request) -> Device:
+        return await _verified(session, request, self.headers, self.body, self.known)
+
+
+async def signed_call(request: Request, session: SessionDep) -> AsyncIterator[SignedCall]:
+    """The signature checks of `authenticate_device`, without touching the database when the
+    device is cached; a refused request's nonce is kept as there."""
+    headers = _headers(request)
+    device_id, timestamp, nonce, _ = headers
+    window = _window()
+    if abs(time.time() - int(timestamp)) > window:
+        raise unauthorized("SIGNATURE_EXPIRED", f"请求时间戳超出允许范围（±{window} 秒），请校准设备时钟")
+    body = await request.body()
+    known = await _known_signer(session, request, headers, body)
+    request.state.device = known.device
+    try:
+        yield SignedCall(known.device, nonce, _expires(timestamp), headers, body, known)
+    except Exception:
+        await _burn_nonce(session, device_id, nonce, timestamp)
+        raise
+    if session.in_transaction():
+        await session.commit()
+
+
+SignedDevice = Annotated[SignedCall, Depends(signed_call, scope="function")]

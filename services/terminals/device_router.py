@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.base.db import SessionDep
+from services.base.db import SessionDep, autocommit
 from services.base.errors import ErrorBody
 from services.terminals import clock, status
 from services.terminals.components import Components
-from services.terminals.device_auth import CurrentDevice
+from services.terminals.device_auth import SignedDevice
 from services.terminals.signing import __doc__ as SIGNING_DOC
 
 router = APIRouter(
@@ -61,16 +61,25 @@ class HeartbeatOut(BaseModel):
 
 @router.post("/heartbeat", summary="设备心跳", response_model=HeartbeatOut, description=SIGNING_DOC)
 async def heartbeat(
-    device: CurrentDevice, request: Request, session: SessionDep, body: HeartbeatIn | None = None
+    call: SignedDevice, request: Request, session: SessionDep, body: HeartbeatIn | None = None
 ) -> HeartbeatOut:
     now, ip = clock.now(), request.client.host if request.client else None
     report = status.report_of(body.components if body else None, body.software_version if body else None)
     if body and body.device_time:
         report["device_time"] = body.device_time
-    await status.record_heartbeat(session, device.device_id, now, ip, report)
-    await session.commit()
+    device_id = call.device.device_id
+    # the usual heartbeat (nothing changed): nonce and update in one autocommitted statement
+    async with autocommit() as conn:
+        claimed, quiet = (
+            await conn.execute(status.quiet_signed_heartbeat(call.claim_nonce(), device_id, now, ip, report))
+        ).one()
+    if not quiet:  # a change (or a stale cached device): the full path, one transaction
+        if not claimed:
+            await call.verify(session, request)
+        await status.record_heartbeat(session, device_id, now, ip, report)
+        await session.commit()
     return HeartbeatOut(
-        device_id=device.device_id,
+        device_id=device_id,
         server_time=now,
         next_heartbeat_s=HEARTBEAT_EVERY_S,
         running_state=report.get("running_state"),

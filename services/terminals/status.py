@@ -48,6 +48,42 @@ def _quiet_heartbeat(device_id: str, now: datetime, ip: str | None, report: dict
     )
 
 
+def quiet_signed_heartbeat(
+    claim: sa.Insert, device_id: str, now: datetime, ip: str | None, report: dict
+) -> sa.Select:
+    """The whole of an unchanged heartbeat in one statement: store the request's nonce (`claim`,
+    only while the device is still as cached) and, if stored, apply the quiet update. Returns one
+    row (claimed, quiet); run in autocommit, it is one round trip and one commit."""
+    claimed = claim.cte("claimed")
+    quiet = {k: v for k, v in report.items() if k != "parts"}
+    unchanged = [DeviceState.device_id == device_id, DeviceState.online.is_(True)]
+    if "running_state" in quiet:
+        unchanged += [
+            DeviceState.running_state == quiet["running_state"],
+            DeviceState.faults == sa.cast(quiet["faults"], DeviceState.faults.type),
+        ]
+    values = {k: v for k, v in quiet.items() if k in ("components", "software_version", "device_time")}
+    state = (
+        sa.update(DeviceState)
+        .where(*unchanged, sa.exists(sa.select(claimed.c.nonce)))
+        .values(last_heartbeat_at=now, **values)
+        .returning(DeviceState.device_id)
+        .cte("quiet_state")
+    )
+    device = (
+        sa.update(Device)
+        .where(Device.device_id == device_id, sa.exists(sa.select(state.c.device_id)))
+        .values(last_seen_at=now, last_ip=ip, updated_at=Device.updated_at)
+        .returning(Device.device_id)
+        .cte("quiet_device")
+    )
+    count = sa.func.count()
+    return sa.select(
+        sa.select(count).select_from(claimed).scalar_subquery().label("claimed"),
+        sa.select(count).select_from(device).scalar_subquery().label("quiet"),
+    )
+
+
 def report_of(components: Components | None, software_version: str | None) -> dict:
     """What a heartbeat tells: components (with the running state they imply) and the version."""
     report: dict = {}

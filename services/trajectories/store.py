@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -76,7 +77,8 @@ def page_query(*, kind: bool, since: bool, until: bool, after: bool) -> sa.TextC
     where += ["(occurred_at, event_id) < (:at, :event_id)"] if after else []
     person = f"select {', '.join(PERSON_COLUMNS)} from public.raw_person where id_token = :token limit 1"
     return sa.text(
-        f"select {', '.join('p.' + c for c in PERSON_COLUMNS)}, {', '.join('e.' + c for c in EVENT_COLUMNS)} "
+        f"select {', '.join(f'p.{c} as person_{c}' for c in PERSON_COLUMNS)}, "
+        f"{', '.join('e.' + c for c in EVENT_COLUMNS)} "
         f"from ({person}) as p "
         f"left join lateral (select {', '.join(EVENT_COLUMNS)} from public.raw_trajectory_event "
         f"where {' and '.join(where)} order by occurred_at desc, event_id desc limit :limit) as e on true"
@@ -104,5 +106,6 @@ async def timeline_page(
     found = (await conn.execute(query, params)).all()
     if not found:
         return None, [], False
+    person = SimpleNamespace(**{c: getattr(found[0], f"person_{c}") for c in PERSON_COLUMNS})
     events = [{c: getattr(r, c) for c in EVENT_COLUMNS} for r in found if r.event_id is not None]
-    return found[0], events[:size], len(events) > size
+    return person, events[:size], len(events) > size

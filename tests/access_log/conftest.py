@@ -2,10 +2,4 @@
 
 from __future__ import annotations
 
-from tests.channels import conftest as channel_fixtures
-
-client = channel_fixtures.client
-ops_test = channel_fixtures.ops_test
-sysadmin = channel_fixtures.sysadmin
-province = channel_fixtures.province
-channel = channel_fixtures.channel
+from tests.channels.conftest import *  # noqa: F403  (every channel fixture, as that conftest defines them)

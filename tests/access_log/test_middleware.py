@@ -10,6 +10,7 @@ import pytest
 
 from services.access_log.writer import WRITER
 from services.app import create_app
+from tests.channels.photo_support import photo_ids
 from tests.services.cards_support import person
 from tests.services.helpers import sql
 
@@ -63,6 +64,7 @@ async def test_a_resident_journey_is_recorded_with_the_channel_and_application(c
         page = (await http.get("/h5/apply?business=申领")).text
         form = {"csrf": _hidden(page, "csrf"), "idempotency_key": _hidden(page, "idempotency_key"),
                 "business": "申领", "phone": "13800138000", "outlet_code": "511102004001"}  # fmt: skip
+        form |= await photo_ids(id_number)
         sent = await http.post("/h5/apply", data=form)
         assert sent.status_code == 303, sent.text
     await WRITER.flush()
