@@ -272,12 +272,14 @@ def main() -> None:
     p.add_argument("--people", type=int, default=0, help="默认 events/10")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--no-warmup", action="store_true")
+    p.add_argument("--home", type=Path, help="保留并复用的目录（已有同样规模的 silver 时不再生成）")
     args = p.parse_args()
     people_n = args.people or max(args.events // 10, 1000)
-    with tempfile.TemporaryDirectory(prefix="ykt-bench-gold-") as home:
-        os.environ["YKT_HOME"] = home
+    with tempfile.TemporaryDirectory(prefix="ykt-bench-gold-") as scratch:
+        home = (args.home or Path(scratch)).resolve()
+        os.environ["YKT_HOME"] = str(home)
         os.environ.pop("YKT_LAKE_URI", None)
-        figures = run(args.events, people_n, args.runs, not args.no_warmup, Path(home))
+        figures = run(args.events, people_n, args.runs, not args.no_warmup, home)
     command = f"python -m benchmarks.bench_gold --events {args.events} --runs {args.runs}" + (
         " --no-warmup" if args.no_warmup else ""
     )
@@ -295,7 +297,8 @@ def run(events: int, people_n: int, runs: int, warmup: bool, home: Path) -> dict
     from yikatong import lake
 
     started = time.perf_counter()
-    land(silver_tables(events, people_n))
+    if not _landed(events, people_n):
+        land(silver_tables(events, people_n))
     setup_s = time.perf_counter() - started
     spark_s, spark = clocked(lambda: lake.spark_session("ykt-bench-gold"))
     uris = [u.removeprefix("file://") for u in _files(lake.table_uri("silver.card_use_event"))]
@@ -320,6 +323,17 @@ def run(events: int, people_n: int, runs: int, warmup: bool, home: Path) -> dict
         "setup_s": round(setup_s, 1), "spark_start_s": round(spark_s, 1), "trajectory_rows": ours_rows,
         "portrait_rows": lake.read(lake.table_uri("gold.portrait"), columns=["id_token"]).num_rows,
     }  # fmt: skip
+
+
+def _landed(events: int, people_n: int) -> bool:
+    """Whether this home already holds the silver world of that size (``--home`` reuse)."""
+    from yikatong import lake
+
+    uris = {name: lake.table_uri(f"silver.{name}") for name in ("card_use_event", "person")}
+    if not all(lake.exists(uri) for uri in uris.values()):
+        return False
+    rows = {name: lake.read(uri, columns=[]).num_rows for name, uri in uris.items()}
+    return rows == {"card_use_event": events, "person": people_n}
 
 
 def _files(uri: str) -> list[str]:

@@ -11,6 +11,8 @@ train and measure the failure model on longer histories and to give the dashboar
   rules — online on a heartbeat, offline (超时) when one is missing, running state and faulty parts
   from `services.terminals.components.faults` / `running_state`, an alarm per newly faulty part or
   going offline, cleared on recovery (`terminal_state_change`, `terminal_alarm`);
+- ``blank_additions`` and ``blank_usages``: blank cards loaded when fewer than 50 are left, and
+  the kiosk's 制卡 / 废卡 reports (`card_blank_addition`, `card_blank_usage`);
 - ``failures``: the ground truth (each failure's component, when it began to degrade and failed).
 """
 
@@ -28,6 +30,10 @@ from simulators.kiosk_model import Kiosk
 ITEM_COLUMNS = ["selfcheck_id", "component", "device_id", "checked_at", "result", "level", "code", "message"]
 CHANGE_COLUMNS = ["id", "device_id", "at", "kind", "from_state", "to_state", "faults", "cause"]
 ALARM_COLUMNS = ["id", "device_id", "alarm_type", "severity", "message", "status", "raised_at", "cleared_at"]
+ADDITION_COLUMNS = ["id", "device_id", "outlet_code", "region_code", "quantity", "operator", "added_at"]
+USAGE_COLUMNS = ["id", "device_id", "event_id", "outlet_code", "region_code", "usage", "quantity", "card_no",
+                 "reason", "occurred_at"]  # fmt: skip
+STOCK, REFILL_BELOW = 500, 50  # blank cards a technician loads, and when
 
 
 @dataclass
@@ -35,6 +41,8 @@ class FleetHistory:
     items: pd.DataFrame
     state_changes: pd.DataFrame
     alarms: pd.DataFrame
+    blank_additions: pd.DataFrame
+    blank_usages: pd.DataFrame
     failures: pd.DataFrame
 
 
@@ -53,7 +61,26 @@ class _Recorder:
     items: list[dict] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)
     alarms: list[dict] = field(default_factory=list)
+    additions: list[dict] = field(default_factory=list)
+    usages: list[dict] = field(default_factory=list)
     checks: int = 0
+
+    def refill(self, kiosk: Kiosk, at: datetime) -> None:
+        """Blank cards loaded when the stock runs low (预制卡添加)."""
+        if kiosk.blank_remaining < REFILL_BELOW:
+            where = {"outlet_code": kiosk.outlet_code, "region_code": kiosk.outlet_code[:9]}
+            self.additions.append({"id": len(self.additions) + 1, "device_id": kiosk.device_id, **where,
+                                   "quantity": STOCK - kiosk.blank_remaining, "operator": "sysadmin",
+                                   "added_at": at})  # fmt: skip
+            kiosk.blank_remaining = STOCK
+
+    def blank_use(self, kiosk: Kiosk, body: dict) -> None:
+        """制卡 / 废卡 as the kiosk reports it."""
+        where = {"outlet_code": kiosk.outlet_code, "region_code": kiosk.outlet_code[:9]}
+        occurred = datetime.fromisoformat(body["occurred_at"]).astimezone(UTC)
+        event = {k: body.get(k) for k in ("event_id", "usage", "quantity", "card_no", "reason")}
+        row = {"id": len(self.usages) + 1, "device_id": kiosk.device_id, **where, **event}
+        self.usages.append(row | {"occurred_at": occurred})
 
     def selfcheck(self, device_id: str, body: dict) -> None:
         self.checks += 1
@@ -113,10 +140,12 @@ def fleet_history(devices: int, days: int, seed: int, end: datetime | None = Non
     for hour in range(days * 24):
         at = start + timedelta(hours=hour + 1)
         for kiosk in kiosks:
-            kiosk.blank_remaining = 500  # as if the platform always answered with a full stock
+            rec.refill(kiosk, at)
             for call in kiosk.step(at, 1.0):
                 if call.kind == "selfcheck":
                     rec.selfcheck(kiosk.device_id, call.body)
+                elif call.kind == "blank_use":
+                    rec.blank_use(kiosk, call.body)
             _heartbeat(rec, states[kiosk.device_id], kiosk, at)
             kiosk.logs.clear()
     items = pd.DataFrame(rec.items, columns=[*ITEM_COLUMNS, "value"])
@@ -126,6 +155,8 @@ def fleet_history(devices: int, days: int, seed: int, end: datetime | None = Non
         items,
         pd.DataFrame(rec.changes, columns=CHANGE_COLUMNS),
         pd.DataFrame(rec.alarms, columns=ALARM_COLUMNS),
+        pd.DataFrame(rec.additions, columns=ADDITION_COLUMNS),
+        pd.DataFrame(rec.usages, columns=USAGE_COLUMNS),
         pd.DataFrame(
             [f for k in kiosks for f in k.failures],
             columns=["device_id", "component", "degrading_from", "failed_at"],

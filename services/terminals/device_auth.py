@@ -5,6 +5,8 @@ window; the device is registered; the signature matches (constant-time); the dev
 the nonce was not seen before (a primary key in PostgreSQL, so it holds across API workers).
 Every refusal is a 4xx and writes nothing but the refused request's nonce. Devices are cached per
 worker (`device_cache`); the nonce insert itself re-checks that the cached copy is current.
+`SignedDevice` (the heartbeat) checks the signature without touching the database and lets the
+route claim the nonce inside its own single statement.
 """
 
 from __future__ import annotations

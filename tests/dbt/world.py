@@ -3,9 +3,10 @@
 - `raw_loaded()`: the frozen `small` pipeline run (`raw_snapshot.py`) in `analytics.public` and
   `analytics.pipeline`.
 - `kiosk_loaded()`: the kiosk fleet's history in schema `KIOSK_SCHEMA` of `analytics`, as the ops
-  extraction would load it (`raw_ops_terminal_device`, `_selfcheck_item`, `_state_change`, `_alarm`:
-  30 simulated kiosks over every county, 60 days, `tests/pipeline/failure_history`),
-  and the failure-prediction task run on it (`raw_terminal_failure_prediction` beside them).
+  extraction would load it (`raw_ops_terminal_device`, `_selfcheck_item`, `_state_change`, `_alarm`,
+  `raw_ops_card_blank_addition`, `_usage`: 30 simulated kiosks over every county, 60 days,
+  `tests/pipeline/failure_history`), and the failure-prediction task run on it
+  (`raw_terminal_failure_prediction` beside them).
 - `marts_built()`: `dbt build` of every mart a Superset dataset reads, as of `AS_OF`, with the kiosk
   schema as `ops_schema` and `prediction_schema`: the marts the dashboards open on.
 
@@ -70,6 +71,8 @@ def load_kiosk_tables(schema: str) -> None:
         "raw_ops_terminal_selfcheck_item": pa.Table.from_pandas(history.items, preserve_index=False),
         "raw_ops_terminal_state_change": _with_json(history.state_changes, "faults"),
         "raw_ops_terminal_alarm": pa.Table.from_pandas(history.alarms, preserve_index=False),
+        "raw_ops_card_blank_addition": pa.Table.from_pandas(history.blank_additions, preserve_index=False),
+        "raw_ops_card_blank_usage": pa.Table.from_pandas(history.blank_usages, preserve_index=False),
         "raw_ops_terminal_device": fleet_devices(),
     }
     with db.engine("analytics").begin() as conn:

@@ -82,3 +82,14 @@ def test_too_few_failures_fall_back_to_the_warning_rule():
     assert run.method == model.RULE and run.positives == 0 and run.holdout_auc is None
     scores = table.to_pandas().set_index(["component", "prediction_date"])["failure_probability"]
     assert scores[("camera", date(2026, 11, 28))] > scores[("camera", date(2026, 11, 27))] >= 0
+
+
+def test_no_history_yet_writes_an_empty_table_instead_of_failing():
+    from pipeline.failure_prediction import history
+
+    empty = features.device_days(
+        pd.DataFrame(columns=history.CHECK_COLUMNS), pd.DataFrame(columns=history.ALARM_COLUMNS), fleet.AS_OF
+    )
+    table, run = task.predictions(empty, fleet.AS_OF)
+    assert table.num_rows == 0 and table.schema == task.SCHEMA
+    assert run.method == model.RULE and run.holdout_auc is None
