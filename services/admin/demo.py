@@ -34,6 +34,7 @@ DEMO_USERS = (
     DemoUser("secadmin", "安全管理员（市级）", Role.SECURITY_ADMIN, "511100", "Ykt@Sec2026!"),
     DemoUser("auditor", "审计管理员（市级）", Role.AUDITOR, "511100", "Ykt@Audit2026!"),
     DemoUser("szq_admin", "市中区区域管理员", Role.REGION_ADMIN, "511102", "Ykt@Szq2026!"),
+    DemoUser("szq_operator", "市中区业务经办", Role.OPERATOR, "511102", "Ykt@Opr2026!"),  # 渠道前台受理
 )
 
 
@@ -75,27 +76,39 @@ def ensure_demo_users(session: Session) -> list[str]:
     """Create (or repair the keys of) the demo users; returns the usernames created."""
     if get_settings().profile == "prod":
         raise RuntimeError("生产环境不创建演示账号 / no demo users in the prod profile")
-    created = []
-    for user in DEMO_USERS:
-        _, public, fresh_key = _key_for(user)
-        row = session.scalar(sa.select(StaffUser).where(StaffUser.username == user.username))
-        if row is None:
-            session.add(
-                StaffUser(
-                    username=user.username,
-                    display_name=user.display_name,
-                    role=user.role,
-                    region_code=user.region_code,
-                    sm2_public_key=public,
-                    created_by="demo",
-                    password_hash=passwords.hash_password(user.password),
-                )
-            )
-            created.append(user.username)
-        elif fresh_key or row.sm2_public_key != public:
-            row.sm2_public_key = public
+    created = [user.username for user in DEMO_USERS if ensure_user(session, user)]
     session.commit()
     return created
+
+
+def demo_user(username: str) -> DemoUser:
+    """The declared demo user of that name (KeyError when there is none)."""
+    for user in DEMO_USERS:
+        if user.username == username:
+            return user
+    raise KeyError(username)
+
+
+def ensure_user(session: Session, user: DemoUser) -> bool:
+    """Create one demo user (or repair its key) in ``session``, uncommitted; True when created."""
+    _, public, fresh_key = _key_for(user)
+    row = session.scalar(sa.select(StaffUser).where(StaffUser.username == user.username))
+    if row is None:
+        session.add(
+            StaffUser(
+                username=user.username,
+                display_name=user.display_name,
+                role=user.role,
+                region_code=user.region_code,
+                sm2_public_key=public,
+                created_by="demo",
+                password_hash=passwords.hash_password(user.password),
+            )
+        )
+        return True
+    if fresh_key or row.sm2_public_key != public:
+        row.sm2_public_key = public
+    return False
 
 
 def logins_text() -> str:

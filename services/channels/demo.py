@@ -34,7 +34,7 @@ from yikatong.settings import get_settings
 
 router = APIRouter(prefix="/h5", include_in_schema=False)
 CHANNEL = "tfth"
-OPERATOR = ("szq_operator", "市中区业务经办", "511102", "Ykt@Opr2026!")
+OPERATOR = "szq_operator"  # declared in services.admin.demo.DEMO_USERS
 
 
 def _home() -> Path:
@@ -81,22 +81,14 @@ def _register_channel(session, idp: IdentityProvider) -> None:
 
 def _operator(session) -> None:
     from services.admin import demo
-    from services.base.models import StaffUser
-    from services.base.permissions import Role
 
-    user = demo.DemoUser(OPERATOR[0], OPERATOR[1], Role.OPERATOR, OPERATOR[2], OPERATOR[3])
-    _, public, _ = demo._key_for(user)
-    row = session.scalar(sa.select(StaffUser).where(StaffUser.username == user.username))
-    if row is None:
-        from services.base import passwords
+    demo.ensure_user(session, demo.demo_user(OPERATOR))
 
-        session.add(
-            StaffUser(username=user.username, display_name=user.display_name, role=user.role,
-                      region_code=user.region_code, sm2_public_key=public, created_by="demo",
-                      password_hash=passwords.hash_password(user.password))
-        )  # fmt: skip
-    elif row.sm2_public_key != public:
-        row.sm2_public_key = public
+
+def _password(username: str) -> str:
+    from services.admin import demo
+
+    return demo.demo_user(username).password
 
 
 def _pick_resident() -> dict[str, str]:
@@ -181,7 +173,7 @@ def stage_channels() -> str:
     who = f"{pii.mask(resident['name'], 'name')}（{pii.mask(resident['id_number'], 'id_number')}）"
     return (
         f"H5 {base}/h5/demo-login 以演示居民 {who} 经天府通办实名进入；申领时上传 {path.parent}/id-card.jpg"
-        f" 与 {path.parent}/photo.jpg，领卡网点 511102004001；前台受理 {OPERATOR[0]} / {OPERATOR[3]}，"
+        f" 与 {path.parent}/photo.jpg，领卡网点 511102004001；前台受理 {OPERATOR} / {_password(OPERATOR)}，"
         f"后台审核 szq_admin（`ykt api login <用户名>` 取令牌，队列 GET /api/v1/admin/channel-applications）"
     )
 

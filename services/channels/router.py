@@ -7,7 +7,7 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import APIRouter, Header, Path, Query, Request, status
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from services.base.audit import AuditDep, AuditIntent
 from services.base.db import SessionDep
@@ -16,6 +16,7 @@ from services.base.pagination import Page, PageDep, paginate
 from services.base.permissions import Perm
 from services.base.security import CurrentUser, RegionScope, staff_route
 from services.channels import flows, residents, service
+from services.channels import progress as progress_query
 from services.channels.models import Application, Channel
 from services.channels.residents import CurrentResident
 from services.channels.schemas import (
@@ -148,10 +149,15 @@ async def mine(session: SessionDep, resident: CurrentResident):
     return [await _out(session, a) for a in rows]
 
 
-@public.get("/applications/{application_id}", response_model=ApplicationOut, summary="办理进度")
-async def progress(application_id: AppId, session: SessionDep, resident: CurrentResident):
-    """阶段时间线：每一次状态变化（谁、何时、备注）。"""
-    return await _out(session, await service.owned(session, resident, application_id))
+@public.get(
+    "/applications/{application_id}",
+    response_model=ApplicationOut,
+    summary="办理进度",
+    responses={304: {"description": "与 If-None-Match 所给 ETag 相同，进度未变"}},
+)
+async def progress(application_id: AppId, request: Request) -> Response:
+    """阶段时间线：每一次状态变化（谁、何时、备注）；带 ETag，轮询时以 If-None-Match 取 304。"""
+    return await progress_query.respond(request, application_id)
 
 
 @public.post("/applications/{application_id}/withdraw", response_model=ApplicationOut, summary="撤回")

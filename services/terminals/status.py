@@ -10,6 +10,7 @@ raised for newly faulty components and cleared for recovered ones.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -24,28 +25,33 @@ ONLINE_KIND, RUNNING_KIND = "在线状态", "运行情况"
 HEARTBEAT, TIMEOUT = "心跳", "超时"
 
 
-def _quiet_heartbeat(device_id: str, now: datetime, ip: str | None, report: dict) -> sa.Update:
-    """Update state and device in one statement when nothing changes; returns no row otherwise."""
-    unchanged = [DeviceState.device_id == device_id, DeviceState.online.is_(True)]
+def _quiet_state(device_id: str, now: datetime, report: dict, *also: Any) -> sa.CTE:
+    """UPDATE of the state row only if nothing but the heartbeat time (and version, components,
+    device time) changes, RETURNING the device; `also` adds conditions (the claimed nonce)."""
+    unchanged = [DeviceState.device_id == device_id, DeviceState.online.is_(True), *also]
     if "running_state" in report:
         unchanged += [
             DeviceState.running_state == report["running_state"],
             DeviceState.faults == sa.cast(report["faults"], DeviceState.faults.type),
         ]
     values = {k: v for k, v in report.items() if k in ("components", "software_version", "device_time")}
-    state = (
-        sa.update(DeviceState)
-        .where(*unchanged)
-        .values(last_heartbeat_at=now, **values)
-        .returning(DeviceState.device_id)
-        .cte("quiet_state")
-    )
+    update = sa.update(DeviceState).where(*unchanged).values(last_heartbeat_at=now, **values)
+    return update.returning(DeviceState.device_id).cte("quiet_state")
+
+
+def _seen(device_id: str, now: datetime, ip: str | None, state: sa.CTE) -> sa.Update:
+    """The device's last-seen time, when the quiet state update happened (a heartbeat is no edit)."""
     return (
         sa.update(Device)
         .where(Device.device_id == device_id, sa.exists(sa.select(state.c.device_id)))
-        .values(last_seen_at=now, last_ip=ip, updated_at=Device.updated_at)  # a heartbeat is no edit
+        .values(last_seen_at=now, last_ip=ip, updated_at=Device.updated_at)
         .returning(Device.device_id)
     )
+
+
+def _quiet_heartbeat(device_id: str, now: datetime, ip: str | None, report: dict) -> sa.Update:
+    """Update state and device in one statement when nothing changes; returns no row otherwise."""
+    return _seen(device_id, now, ip, _quiet_state(device_id, now, report))
 
 
 def quiet_signed_heartbeat(
@@ -56,27 +62,8 @@ def quiet_signed_heartbeat(
     row (claimed, quiet); run in autocommit, it is one round trip and one commit."""
     claimed = claim.cte("claimed")
     quiet = {k: v for k, v in report.items() if k != "parts"}
-    unchanged = [DeviceState.device_id == device_id, DeviceState.online.is_(True)]
-    if "running_state" in quiet:
-        unchanged += [
-            DeviceState.running_state == quiet["running_state"],
-            DeviceState.faults == sa.cast(quiet["faults"], DeviceState.faults.type),
-        ]
-    values = {k: v for k, v in quiet.items() if k in ("components", "software_version", "device_time")}
-    state = (
-        sa.update(DeviceState)
-        .where(*unchanged, sa.exists(sa.select(claimed.c.nonce)))
-        .values(last_heartbeat_at=now, **values)
-        .returning(DeviceState.device_id)
-        .cte("quiet_state")
-    )
-    device = (
-        sa.update(Device)
-        .where(Device.device_id == device_id, sa.exists(sa.select(state.c.device_id)))
-        .values(last_seen_at=now, last_ip=ip, updated_at=Device.updated_at)
-        .returning(Device.device_id)
-        .cte("quiet_device")
-    )
+    state = _quiet_state(device_id, now, quiet, sa.exists(sa.select(claimed.c.nonce)))
+    device = _seen(device_id, now, ip, state).cte("quiet_device")
     count = sa.func.count()
     return sa.select(
         sa.select(count).select_from(claimed).scalar_subquery().label("claimed"),
