@@ -32,6 +32,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from simulators import card_system_instant
 from simulators import card_system_repo as repo
 from simulators.cardplan import CHANNEL_CODES, CHANNELS
 from simulators.sources.card_system import DATABASE
@@ -107,6 +108,7 @@ def create_app(database: str = DATABASE, clock: Callable[[], datetime] = beijing
     _errors(app)
     _read_routes(app, engine, authorised)
     _write_routes(app, engine, authorised, clock)
+    card_system_instant.add_routes(app, engine, authorised, clock, _upper)
     return app
 
 

@@ -1,4 +1,4 @@
-"""省卡管系统 HTTP 接口的适配器（httpx）：制卡批次查询、制卡结果回盘。
+"""省卡管系统 HTTP 接口的适配器（httpx）：制卡批次查询、制卡结果回盘、即时制卡的登记、激活与原卡注销。
 
 Speaks the provincial interface as `simulators.card_system_api` does (a deployment points
 `YKT_CARD_SYSTEM_URL` and `YKT_CARD_SYSTEM_API_KEY` at the province): header `X-Api-Key`, the
@@ -82,3 +82,24 @@ class CardSystemClient:
         return await self._call(
             "POST", "/api/writeback", {"AAZ500": card_no, "AAE010": bank_account, "CHIPNO": chip_no}
         )
+
+    async def bind_instant_card(
+        self, card_no: str, id_number: str, name: str, bank_account: str, chip_no: str, business: str
+    ) -> dict[str, Any]:
+        """登记即时制卡：自助机用的预制卡（AAZ500）绑定持卡人，业务类型 申领/补卡/换卡。"""
+        body = {
+            "AAC002": id_number,
+            "AAC003": name,
+            "AAE010": bank_account,
+            "CHIPNO": chip_no,
+            "YWLX": business,
+        }
+        return await self._call("POST", f"/api/card/{card_no}/bind", body)
+
+    async def activate_card(self, card_no: str) -> dict[str, Any]:
+        """激活即时制作的卡（待激活 → 正常）。"""
+        return await self._call("POST", f"/api/card/{card_no}/activate")
+
+    async def invalidate_card(self, card_no: str, reason: str) -> dict[str, Any]:
+        """注销被补换的原卡（原因 补卡/换卡）。"""
+        return await self._call("POST", f"/api/card/{card_no}/invalidate", {"REASON": reason})

@@ -5,9 +5,11 @@ Order matters so that a refusal writes nothing: every check that can refuse (the
 the ID's validity, the faces, the province's cards) runs before the first write; then one transaction
 takes the blank card (the ledger's atomic `UPDATE … WHERE added_total − used_total >= 1`, so two
 requests racing for a device's last card leave exactly one issuance and one 409 `STOCK_INSUFFICIENT`
-with nothing else written) and records the issuance. The card is active when that transaction
-commits (the kiosk personalises and activates the chip while the resident waits; the activation
-time is the issuance time). The write-back to the province is tried right after the commit, outside
+with nothing else written) and records the issuance; still inside it, the province binds the
+pre-made card to the holder, activates it and cancels the replaced card (`instant_province`), so a
+refusal there rolls everything back. The card is active when that transaction commits (the kiosk
+personalises and activates the chip while the resident waits; the activation time is the issuance
+time). The write-back to the province is tried right after the commit, outside
 any transaction, and reported through `cards.writeback`: a failure becomes 待重试 and the platform's
 retry loop takes over.
 
@@ -30,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.base.db import utcnow
 from services.base.errors import ApiError, conflict
 from services.capabilities import face, images
-from services.cards import issuance, personal, stock, writeback
+from services.cards import instant_province, issuance, personal, stock, writeback
 from services.cards.card_system_client import CardSystemClient, CardSystemError
 from services.cards.device_schemas import WritebackIn
 from services.cards.instant_schemas import Approval, InstantIn
@@ -155,6 +157,7 @@ async def issue(
         if exc.code == "STOCK_INSUFFICIENT":  # another request took the last card meanwhile
             raise ApiError(409, exc.code, "本机预制卡已用完，请到其他自助机或柜面办理", exc.detail) from None
         raise
+    await instant_province.register(body, old_card)  # refused → raises, the caller rolls back
     return row, balance, approval
 
 

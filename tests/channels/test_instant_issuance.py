@@ -76,6 +76,16 @@ def province_card_status(card: str, status: str) -> None:
         conn.exec_driver_sql("update kgl_card set aaz502 = %s where aaz500 = %s", (code, card))
 
 
+def province_card(card: str) -> tuple[str | None, str]:
+    """(holder, status name) of a card in the province's own tables."""
+    with db.engine(CARD_DB).connect() as conn:
+        return conn.exec_driver_sql(
+            "select c.aac002, k.codename from kgl_card c join kgl_code k"
+            " on k.codetype = 'AAZ502' and k.code = c.aaz502 where c.aaz500 = %s",
+            (card,),
+        ).one()
+
+
 def written() -> tuple[int, int, int]:
     counts = sql(
         "select (select count(*) from card_issuance), (select count(*) from card_blank_usage),"
@@ -107,14 +117,20 @@ async def test_instant_application_makes_a_card_from_the_kiosks_stock(client, sy
     again = await device.post(PATH, request)  # the kiosk resends after a timeout
     assert again.status_code == 200 and again.json()["duplicate"] is True
     assert again.json()["issuance_id"] == out["issuance_id"] and written() == (1, 1, 1)
+    assert province_card(card_no(601)) == (person(601), "正常")  # bound to the holder and activated
     unknown = await device.post(PATH, body(person(602), "孙立业", card_no(602)))
-    assert unknown.status_code == 201  # a card the province does not know: retried later
-    assert unknown.json()["writeback"]["state"] == "待重试"
+    assert unknown.status_code == 409 and unknown.json()["code"] == "CARD_SYSTEM_REFUSED"
+    assert unknown.json()["detail"]["province_code"] == "1002"  # not a pre-made card the province knows
+    taken = await device.post(PATH, body(person(602), "孙立业", card_no(601)) | {"event_id": event_id()})
+    assert taken.status_code == 409 and taken.json()["detail"]["province_code"] == "2006", taken.text
+    assert written() == (1, 1, 1) and province_card(card_no(601)) == (person(601), "正常")
 
 
 async def test_instant_replacement_takes_the_province_card(client, sysadmin, province):
     device = await stocked(client, sysadmin, 602, 2)
     province_card_status(card_no(101), "正常")
+    premade(card_no(611))
+    premade(card_no(612))
     swap = await device.post(PATH, body(person(101), "王小明", card_no(611), "换卡"))
     assert swap.status_code == 201, swap.text
     assert swap.json()["issue_type"] == "换卡" and swap.json()["old_card_no"] == card_no(101)
@@ -123,6 +139,10 @@ async def test_instant_replacement_takes_the_province_card(client, sysadmin, pro
     assert lost.status_code == 201, lost.text
     assert lost.json()["issue_type"] == "补卡" and lost.json()["old_card_no"] == card_no(103)
     assert sql("select count(*) from card_issuance where issue_type in ('补卡', '换卡')") == [(2,)]
+    assert province_card(card_no(101)) == (person(101), "注销")  # the replaced cards are cancelled
+    assert province_card(card_no(103)) == (person(105), "注销")
+    assert province_card(card_no(611)) == (person(101), "正常")
+    assert province_card(card_no(612)) == (person(105), "正常")
 
 
 REFUSALS = [
@@ -133,6 +153,7 @@ REFUSALS = [
     ({"who": (person(101), "王大明"), "issue_type": "换卡"}, 422, "NAME_MISMATCH"),
     ({"stock": 0}, 409, "STOCK_INSUFFICIENT"),
     ({"live_photo": base64.b64encode(b"%PDF-1.4" * 40).decode()}, 415, "IMAGE_UNSUPPORTED"),
+    ({"premade": False}, 409, "CARD_SYSTEM_REFUSED"),  # the province refuses a card it never made
 ]
 
 
@@ -141,7 +162,9 @@ async def test_a_refusal_writes_nothing(client, sysadmin, province, change, stat
     change = dict(change)
     device = await stocked(client, sysadmin, 603, change.pop("stock", 2))
     who = change.pop("who", (person(621), "周新民"))
-    answer = await device.post(PATH, body(*who, card_no(621), **change))
+    blank = card_no(621) if change.pop("premade", True) else card_no(622)
+    premade(card_no(621))
+    answer = await device.post(PATH, body(*who, blank, **change))
     assert answer.status_code == status, answer.text
     assert answer.json()["code"] == code and answer.json()["message"]
     assert written() == (0, 0, 0)
@@ -151,6 +174,8 @@ async def test_a_refusal_writes_nothing(client, sysadmin, province, change, stat
 
 async def test_two_requests_race_for_a_devices_last_card(client, sysadmin, province):
     last = await stocked(client, sysadmin, 604, 1)
+    for n in (631, 632, 633):
+        premade(card_no(n))
     other = await stocked(client, sysadmin, 605, 1)
     answers = await asyncio.gather(
         last.post(PATH, body(person(631), "吴一", card_no(631))),

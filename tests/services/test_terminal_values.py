@@ -107,3 +107,29 @@ async def test_one_commit_keeps_the_nonce_with_the_heartbeat_and_a_refusal_burns
     read = await signed(client, k, "/api/v1/device/heartbeat", {}, nonce="m" * 20)
     assert read.status_code == 200
     assert sql("select count(*) from device_nonce") == [(2,)]
+
+
+async def test_history_heartbeats_are_applied_with_the_platforms_rules_at_their_device_time(client, cast):
+    """`ykt simulate fleet history`: past heartbeats through the service's own state code at their
+    time; a missed one is the sweeper at that time; a device already newer is left alone."""
+    from simulators import kiosk_state_history as history
+    from simulators.kiosk_model import Kiosk
+
+    k = await kiosk(client, cast.shizhong.headers, 1)
+    model = Kiosk(k.device_id, "511102004001", 0, seed=3)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=3)
+    assert await history.replayable(k.device_id, start)
+    hours = [start + timedelta(hours=h) for h in range(1, 7)]
+    assert all([await history.replay_hour(model, at) for at in hours[:5]])
+    model.offline_until = hours[5] + timedelta(hours=2)  # the network is down: no heartbeat
+    assert await history.replay_hour(model, hours[5]) is False
+    online = sql(
+        "select at, from_state, to_state, cause from terminal_state_change"
+        " where device_id = :d and kind = '在线状态' order by at",
+        d=k.device_id,
+    )
+    assert online == [(hours[0], None, "在线", "心跳"), (hours[5], "在线", "离线", "超时")]
+    offline = "select raised_at, status from terminal_alarm where device_id = :d and alarm_type = 'offline'"
+    assert sql(offline, d=k.device_id) == [(hours[5], "未处理")]
+    assert sql("select last_heartbeat_at, device_time from terminal_state") == [(hours[4], hours[4])]
+    assert not await history.replayable(k.device_id, hours[2])  # newer state: not overwritten
