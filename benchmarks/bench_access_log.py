@@ -191,8 +191,13 @@ def _serve(target: str, port: int) -> subprocess.Popen:
 
 
 def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM the server's process group; SIGKILL it when it has not stopped within 60 s."""
     os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=60)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:  # wrk's connections can hold a graceful shutdown open
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
 
 
 def served(seconds: int, rounds: int, connections: int) -> dict:
