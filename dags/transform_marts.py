@@ -27,6 +27,8 @@ from pipeline.airflow_env import CORE_PYTHON, DEFAULT_ARGS, REPO_ROOT, mark_outl
 
 RAW = Asset("analytics.raw", group="analytics")
 MARTS = Asset("analytics.marts", group="analytics")
+# The portrait and trajectory marts read gold: dbt waits for the gold load as well as the raw load.
+GOLD = [Asset(f"gold.{name}", group="gold") for name in ("trajectory_monthly", "portrait")]
 
 
 @task.bash(cwd=str(REPO_ROOT), skip_on_exit_code=None, outlets=[MARTS])
@@ -47,7 +49,7 @@ def predict_terminal_failures(**context) -> str:
 
 
 @dag(
-    schedule=[RAW],
+    schedule=[RAW, *GOLD],
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
