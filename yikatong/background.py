@@ -76,6 +76,9 @@ class Background:
         """Start ``command`` detached, output appended to the log; records its pid (and port)."""
         folder = self.folder()
         folder.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ if env is None else env)
+        if env.get("YKT_HOME"):  # the child may start elsewhere (cwd): give it the same home
+            env["YKT_HOME"] = str(Path(env["YKT_HOME"]).expanduser().absolute())
         with self.log_file.open("a", encoding="utf-8") as log:
             proc = subprocess.Popen(
                 command,

@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     airflow_port: int = 8080
     superset_port: int = 8088
     dbt_docs_port: int = 8081
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _absolute_home(cls, home: Path) -> Path:
+        """A relative `YKT_HOME` is taken from the current directory, once: background processes
+        (Superset, dbt docs, simulators) start in other directories and must see the same home."""
+        return home.expanduser().absolute()
 
     @model_validator(mode="after")
     def _prod_needs_real_secrets(self) -> Settings:
