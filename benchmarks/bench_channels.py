@@ -3,9 +3,11 @@
     .venv/bin/python -m benchmarks.bench_channels [--duration 20] [--rounds 3] [--connections 2000]
 
 1. **Progress query at 2,000 connections**: `GET /api/v1/channels/applications/{id}` with a resident's
-   bearer token (session lookup, SM4 decryption of the session, the application and its timeline)
-   beside the bare `GET /api/v1/_bench/ping`, interleaved A B A B (wrk, same threads, connections and
-   duration). Target: progress req/s ≥ 0.5 × the baseline's, no errors beyond the baseline's.
+   bearer token (`services.channels.progress`: session, application and timeline in one SQL
+   statement on an autocommit connection, nothing decrypted, orjson; no If-None-Match sent, so every
+   answer is a full 200) beside the bare `GET /api/v1/_bench/ping`, interleaved A B A B (wrk,
+   same threads, connections and duration). Target: progress req/s ≥ 0.5 × the baseline's, no
+   errors beyond the baseline's.
 2. **Paced 500 req/s**: the progress query at a constant offered rate (wrk with `lua/paced.lua`,
    50 connections each pausing 100 ms between answers); target p99 ≤ 200 ms.
 3. **Application submit, one client**: 申领 submitted one after another by distinct residents

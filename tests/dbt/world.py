@@ -7,8 +7,13 @@
   `raw_ops_card_blank_addition`, `_usage`: 30 simulated kiosks over every county, 60 days,
   `tests/pipeline/failure_history`), and the failure-prediction task run on it
   (`raw_terminal_failure_prediction` beside them).
+- `precision_published()`: the precision-service strategies run as the Airflow DAG runs them
+  (`python -m services.precision.cli run --as-of D`) on `PRECISION_DAYS`, on their own services
+  database `PRECISION_DATABASE` with channel 天府通办 registered for the outbox, which publishes the
+  target lists and outcomes to `analytics.public.raw_precision_target`.
 - `marts_built()`: `dbt build` of every mart a Superset dataset reads, as of `AS_OF`, with the kiosk
-  schema as `ops_schema` and `prediction_schema`: the marts the dashboards open on.
+  schema as `ops_schema` and `prediction_schema`: the marts the dashboards open on (with
+  `mart_precision_service` counted from the published target lists).
 
 The snapshot's own `public` holds no `raw_ops_*` (the kiosk marts of the plain `dbt build` in
 `tests/dbt/conftest.py` build empty), so the two builds differ only in the kiosk marts.
@@ -18,6 +23,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import subprocess
+import sys
 from datetime import date, timedelta
 
 import adbc_driver_postgresql.dbapi as adbc
@@ -30,6 +38,10 @@ from tests.pipeline import failure_history as fleet
 
 AS_OF = date(2026, 11, 27)  # the snapshot's business date (simulators.scales.ANCHOR)
 KIOSK_SCHEMA = "kiosk_world"
+PRECISION_DATABASE = "ops_precision_world"  # the strategies' runs, apart from the service tests' ops_test
+PRECISION_CHANNEL = "tfth"
+# an earlier run whose outcomes the later one evaluates (15 days for 领卡 have passed by AS_OF), then AS_OF
+PRECISION_DAYS = (date(2026, 11, 10), AS_OF)
 
 
 @functools.cache
@@ -94,6 +106,65 @@ def kiosk_loaded():
     return task.run(AS_OF, schema=KIOSK_SCHEMA)
 
 
+def _precision_database() -> None:
+    """`PRECISION_DATABASE` migrated, channel 天府通办 registered, earlier runs and messages removed."""
+    from services import migrations
+    from services.channels.models import Channel
+    from simulators.channel_idp import IdentityProvider
+    from yikatong import db
+
+    try:
+        migrations.upgrade(PRECISION_DATABASE)
+    except Exception:  # a database left by another branch of the migrations: start afresh
+        admin = sa.create_engine(db.server_url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'drop database if exists "{PRECISION_DATABASE}" with (force)'))
+        admin.dispose()
+        migrations.upgrade(PRECISION_DATABASE)
+    with db.sessionmaker_for(PRECISION_DATABASE)() as session:
+        session.execute(sa.text("delete from precision_strategy_run"))  # cascades to precision_target
+        session.execute(sa.text("delete from channel_outbox"))
+        if session.get(Channel, PRECISION_CHANNEL) is None:
+            key = IdentityProvider(PRECISION_CHANNEL).public_key
+            session.add(Channel(channel_id=PRECISION_CHANNEL, name="天府通办", channel_class="政府渠道",
+                                tier=1, region_code="511100", idp_public_key=key, status="启用",
+                                registered_by="tests"))  # fmt: skip
+        session.commit()
+
+
+@functools.cache
+def precision_published() -> dict[str, set[str]]:
+    """Run every strategy on `PRECISION_DAYS` through the CLI; the counties each one targeted.
+
+    Raises when a strategy targets nobody, or no strategy anyone in 市中区 (511102): the dashboard's
+    charts and the county user's row-level security would then have nothing to show.
+    """
+    from services.precision.strategies import STRATEGIES
+    from yikatong import db
+    from yikatong.settings import REPO_ROOT, get_settings
+
+    raw_loaded()
+    _precision_database()
+    settings = get_settings()
+    env = os.environ | {"YKT_OPS_DATABASE": PRECISION_DATABASE, "YKT_HOME": str(settings.home),
+                        "YKT_PROFILE": settings.profile}  # fmt: skip
+    for day in PRECISION_DAYS:
+        command = [sys.executable, "-m", "services.precision.cli", "run", "--as-of", day.isoformat(),
+                   "--channel", PRECISION_CHANNEL]  # fmt: skip
+        done = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            raise RuntimeError(f"ykt strategy run --as-of {day} 失败：\n{done.stdout}\n{done.stderr}")
+    published = "select distinct strategy_id, county_code from public.raw_precision_target"
+    counties: dict[str, set[str]] = {s: set() for s in STRATEGIES}
+    with db.engine("analytics").connect() as conn:
+        for strategy_id, county in conn.execute(sa.text(published)):
+            counties[strategy_id].add(county)
+    idle = sorted(s for s, found in counties.items() if not found)
+    if idle or "511102" not in set().union(*counties.values()):
+        raise RuntimeError(f"服务策略目标名单不足（无目标：{idle}，或市中区 511102 无人）：{counties}")
+    return counties
+
+
 def dashboard_marts() -> list[str]:
     """Every mart a Superset dataset reads."""
     from superset_assets import declaration as decl
@@ -110,6 +181,7 @@ def marts_built():
     raw_loaded()
     kiosk_loaded()
     channel_world.load(KIOSK_SCHEMA, AS_OF)  # access log and gold portraits beside the kiosk tables
+    precision_published()  # the strategies read only the snapshot's raw tables: run before the one build
     variables = {"as_of": AS_OF.isoformat(), "ops_schema": KIOSK_SCHEMA, "prediction_schema": KIOSK_SCHEMA,
                  "gold_schema": KIOSK_SCHEMA}  # fmt: skip
     selection = [f"+{mart}" for mart in dashboard_marts()]

@@ -2,7 +2,8 @@
 
 Logs in through the login form as the 市级 analyst, opens each of the seven dashboards, waits until
 every chart has rendered, asserts none shows an error, and saves a screenshot per dashboard to
-`docs/screenshots/` (shown in the README).
+`docs/screenshots/` (shown in the README). A chart that answers "no results" (Superset's empty state:
+its mart has no rows for the city) fails the test at once, naming the chart.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ HOLDER = '[data-test="dashboard-component-chart-holder"]'
 LOADING = '[data-test="loading-indicator"], .loading'
 ERRORS = '[data-test="error-alert"], .ant-alert-error, .alert-danger'
 RENDERED = "canvas, table, .header-line, .superset-legacy-chart-big-number"
+NO_RESULTS = '[role="img"][aria-label="empty"], .ant-empty'  # Superset's EmptyState (无结果)
+CHART_NAME = "[data-test-chart-name]"
 
 
 @pytest.fixture(scope="module")
@@ -60,20 +63,24 @@ def _wait(driver, condition, timeout: float) -> None:
         time.sleep(0.5)
 
 
-def _chart_states(driver) -> list[str]:
-    """Per chart holder: 'error', 'loading', 'rendered' or 'empty'."""
+def _chart_states(driver) -> list[tuple[str, str]]:
+    """Per chart holder, its name and state: 'error', 'loading', 'no-results', 'rendered' or 'empty'."""
     from selenium.webdriver.common.by import By
 
     states = []
     for holder in driver.find_elements(By.CSS_SELECTOR, HOLDER):
+        named = holder.find_elements(By.CSS_SELECTOR, CHART_NAME)
+        name = named[0].get_attribute("data-test-chart-name") if named else "?"
         if holder.find_elements(By.CSS_SELECTOR, ERRORS):
-            states.append("error")
+            states.append((name, "error"))
         elif holder.find_elements(By.CSS_SELECTOR, LOADING):
-            states.append("loading")
+            states.append((name, "loading"))
+        elif holder.find_elements(By.CSS_SELECTOR, NO_RESULTS):
+            states.append((name, "no-results"))
         elif holder.find_elements(By.CSS_SELECTOR, RENDERED):
-            states.append("rendered")
+            states.append((name, "rendered"))
         else:
-            states.append("empty")
+            states.append((name, "empty"))
     return states
 
 
@@ -91,11 +98,14 @@ def test_dashboard_renders_every_chart(superset_site, browser, dashboard) -> Non
 
     def settled() -> bool:
         states = _chart_states(browser)
-        return len(states) == expected and all(s in {"rendered", "error"} for s in states)
+        blank = [name for name, state in states if state == "no-results"]
+        if blank:  # the query answered with no rows: waiting longer cannot help
+            pytest.fail(f"{dashboard.title}：图表无数据（无结果）：{'、'.join(blank)}")
+        return len(states) == expected and all(s in {"rendered", "error"} for _, s in states)
 
     _wait(browser, settled, 120)
-    states = _chart_states(browser)
-    assert states.count("error") == 0, f"{dashboard.title}：{states.count('error')} 个图表出错"
+    failed = [name for name, state in _chart_states(browser) if state == "error"]
+    assert not failed, f"{dashboard.title}：{len(failed)} 个图表出错：{'、'.join(failed)}"
     assert dashboard.title in browser.title or dashboard.title in browser.page_source
     time.sleep(1)  # ECharts animates its first draw
     SHOTS.mkdir(parents=True, exist_ok=True)
