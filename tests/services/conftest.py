@@ -47,12 +47,32 @@ async def ops_test() -> AsyncIterator[str]:
     patch.undo()
 
 
+# A buffered writer (access log, audit queue) of an app whose event loop has ended can leave its
+# connection idle in a transaction that will never finish, holding the lock TRUNCATE needs.
+ABANDONED = """
+    select pg_terminate_backend(pid) from pg_stat_activity
+    where datname = current_database() and pid <> pg_backend_pid()
+      and state like 'idle in transaction%' and state_change < now() - interval '2 seconds'
+"""
+
+
 def truncate_all() -> None:
+    """Empty every table; after a lock wait of 10 s, end abandoned transactions and try again."""
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with db.engine(TEST_DB).begin() as conn:  # the audit log refuses TRUNCATE unless its trigger is off
-        conn.execute(sa.text("alter table audit_log disable trigger user"))
-        conn.execute(sa.text(f"truncate {tables} cascade"))
-        conn.execute(sa.text("alter table audit_log enable trigger user"))
+    for attempt in range(3):
+        try:
+            # the audit log refuses TRUNCATE unless its trigger is off
+            with db.engine(TEST_DB).begin() as conn:
+                conn.execute(sa.text("set local lock_timeout = '10s'"))
+                conn.execute(sa.text("alter table audit_log disable trigger user"))
+                conn.execute(sa.text(f"truncate {tables} cascade"))
+                conn.execute(sa.text("alter table audit_log enable trigger user"))
+            return
+        except sa.exc.OperationalError:
+            if attempt == 2:
+                raise
+            with db.engine(TEST_DB).connect() as conn:
+                conn.execute(sa.text(ABANDONED))
 
 
 @pytest_asyncio.fixture(loop_scope="session")
