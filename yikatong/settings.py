@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     # the municipal exchange's upload interface (市共享交换平台; locally its receiver simulator)
     exchange_url: str = "http://127.0.0.1:8092"
     exchange_port: int = 8092
+    channel_push_port: int = Field(default=8093, description="渠道待办与消息推送接口（模拟）的端口")
 
     # service layer (FastAPI; `ykt api …`): database, staff sessions, device signing, uploads
     ops_database: str = Field(default="ops", description="the services' database (tests use ops_test)")

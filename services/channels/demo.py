@@ -28,6 +28,7 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 
 from services.base.errors import not_found
+from simulators import channel_push
 from simulators.channel_idp import IdentityProvider
 from yikatong import crypto, pii
 from yikatong.settings import get_settings
@@ -73,8 +74,11 @@ def _register_channel(session, idp: IdentityProvider) -> None:
                 rate_limit_per_min=600,
                 status="启用",
                 registered_by="demo",
+                push_url=channel_push.local_url(),
             )
         )
+    elif row.push_url is None:  # a channel registered before the push simulator was served
+        row.push_url = channel_push.local_url()
     elif row.idp_public_key != idp.public_key:
         row.idp_public_key = idp.public_key
 
@@ -155,6 +159,7 @@ def stage_channels() -> str:
     settings = get_settings()
     if settings.profile == "prod":
         return "生产环境不创建演示渠道与居民"
+    push = channel_push.start_in_background()
     idp = _idp()
     with db.sessionmaker_for(database_name())() as session:
         _register_channel(session, idp)
@@ -175,6 +180,7 @@ def stage_channels() -> str:
         f"H5 {base}/h5/demo-login 以演示居民 {who} 经天府通办实名进入；申领时上传 {path.parent}/id-card.jpg"
         f" 与 {path.parent}/photo.jpg，领卡网点 511102004001；前台受理 {OPERATOR} / {_password(OPERATOR)}，"
         f"后台审核 szq_admin（`ykt api login <用户名>` 取令牌，队列 GET /api/v1/admin/channel-applications）"
+        f"；{push}"
     )
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import urllib.request
 
 import pytest
 
 from services.channels import demo
+from simulators import channel_push
 from simulators.sources import card_system
 from tests.services.cards_support import CARD_DB
 from tests.services.helpers import sql
@@ -22,12 +25,23 @@ async def test_the_demo_resident_applies_through_the_h5_form(
 ):
     monkeypatch.setattr(get_settings(), "home", tmp_path)
     monkeypatch.setattr(card_system, "DATABASE", CARD_DB)
-    line = demo.stage_channels()
-    assert "/h5/demo-login" in line and "szq_operator" in line
-    resident = json.loads((tmp_path / "demo-resident" / "resident.json").read_text())
-    assert resident["id_number"] not in line  # masked in what `make run` prints
-    assert sql("select role from staff_user where username = 'szq_operator'") == [("operator",)]
-    assert demo.stage_channels() == line  # a second `make run`: same channel, resident and keys
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        monkeypatch.setattr(get_settings(), "channel_push_port", sock.getsockname()[1])
+    try:
+        line = demo.stage_channels()
+        assert "/h5/demo-login" in line and "szq_operator" in line
+        assert f"{channel_push.local_url()} 已启动" in line  # the channel's push interface is served
+        with urllib.request.urlopen(channel_push.local_url()) as answer:
+            assert json.load(answer)["total"] == 0
+        assert sql("select push_url from channel where channel_id = 'tfth'") == [(channel_push.local_url(),)]
+        resident = json.loads((tmp_path / "demo-resident" / "resident.json").read_text())
+        assert resident["id_number"] not in line  # masked in what `make run` prints
+        assert sql("select role from staff_user where username = 'szq_operator'") == [("operator",)]
+        again = demo.stage_channels()  # a second `make run`: same channel, resident and keys
+        assert again.replace("已在运行", "已启动") == line
+    finally:
+        channel_push.PUSH.stop()
     entered = await client.get("/h5/demo-login", follow_redirects=True)
     assert entered.status_code == 200, entered.text
     try:
