@@ -100,7 +100,9 @@ class TestDagBag:
         assert order.index("conform_silver") < order.index("load_analytics")
         # the portrait marts read gold: dbt runs after the gold load, not a day behind it
         assert order.index("build_gold") < order.index("transform_marts")
-        assert order.index("load_analytics") < order.index("transform_marts") < order.index("precision_service")
+        assert (
+            order.index("load_analytics") < order.index("transform_marts") < order.index("precision_service")
+        )
 
     def test_parsing_is_fast_and_does_no_top_level_work(self, bag):
         assert bag["parse_seconds"] < 5
