@@ -10,6 +10,7 @@ after the date, so the same state advanced by the same days gives the same rows 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -111,6 +112,14 @@ def _max_serial(inserts: dict) -> int:
     return max(int(c[1:]) for c in cards["aaz500"].to_pylist())
 
 
+def _next_sqid_seq(conn, day) -> int:
+    """The day's next SQID sequence: the card system's API may already have numbered live
+    applications of that day (residents applying while the simulated days catch up)."""
+    prefix = f"SQ{day:%Y%m%d}"
+    row = conn.execute("SELECT max(sqid) FROM kgl_apply WHERE sqid LIKE %s", (prefix + "%",)).fetchone()
+    return int(row[0][len(prefix) :]) + 1 if row and row[0] else 1
+
+
 def _pending(conn) -> pa.Table:
     query = """SELECT sqid, aac002, ywlx, sqqd, applytime, aae008, lkwdbm, aaz500 FROM kgl_apply
                WHERE shzt <> '2' AND gettime IS NULL
@@ -122,6 +131,7 @@ def _pending(conn) -> pa.Table:
 def _card_changes(d: Day):
     """(inserts, updates, new sim_cards) of the card systems for the day."""
     with connect(card_system.DATABASE) as conn:
+        d = replace(d, first_sqid_seq=_next_sqid_seq(conn, d.day))
         ad = plan_day(d, _pending(conn))
         recent = _recent_cards(conn, d)
         open_batches = _open_batches(conn, d)

@@ -45,6 +45,7 @@ class Day:
     residents: pa.Table
     cards: pa.Table  # sim_cards: the clean current cards before the day
     next_card_serial: int
+    first_sqid_seq: int = 1  # after the SQIDs the card system's API already gave out that day
 
     @property
     def end(self) -> np.datetime64:
@@ -129,7 +130,7 @@ def _application_rows(d: Day, rng, person: np.ndarray, kind: np.ndarray, holder_
     towns = np.asarray(d.residents["region_code"].take(take).to_numpy(zero_copy_only=False), dtype="U9")
     return pa.table(
         {
-            "sqid": pa.array(sqids(t), pa.string()),
+            "sqid": pa.array(sqids(t, d.first_sqid_seq), pa.string()),
             "aac002": d.residents["id_number"].take(take),
             "ywlx": pa.array(np.array(cardplan.YWLX_CODES)[kind], pa.string()),
             "sqqd": pa.array(np.array(cardplan.CHANNEL_CODES)[channels(rng, t)], pa.string()),

@@ -282,6 +282,22 @@ def test_advance_adds_one_day_deterministically(runs):
     assert world.advance(1).fingerprint == day1.fingerprint
 
 
+def test_advance_numbers_its_applications_after_those_the_api_gave_out(runs):
+    """A resident applied through the card system's API on the day being simulated next (SQID 000001)."""
+    world.simulate("small", SEED, RATE)
+    day = ANCHOR + timedelta(days=1)
+    taken = f"SQ{day:%Y%m%d}000001"
+    with connect("src_card_system") as conn:
+        conn.execute("CREATE TEMP TABLE live AS SELECT * FROM kgl_apply WHERE shzt = '2' LIMIT 1")
+        conn.execute("UPDATE live SET sqid = %s, applytime = %s, aae036 = %s", (taken, day, day))
+        conn.execute("INSERT INTO kgl_apply SELECT * FROM live")
+    world.advance(1)
+    query = "SELECT sqid FROM kgl_apply WHERE sqid LIKE %s ORDER BY 1"
+    numbered = [sqid for (sqid,) in _rows("src_card_system", query, (f"SQ{day:%Y%m%d}%",))]
+    assert numbered[0] == taken and len(numbered) > 1
+    assert numbered[1] == f"SQ{day:%Y%m%d}000002"
+
+
 def test_advance_refuses_before_any_simulation(runs):
     with connect("src_card_system") as conn:
         conn.execute("DROP TABLE sim_state")
