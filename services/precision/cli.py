@@ -43,7 +43,7 @@ def run_command(
     """运行服务策略：保存目标名单、经渠道外发消息投递待办、更新以往名单的成效、发布到分析库。"""
     from services import migrations
     from services.base import db as base_db
-    from services.precision import service
+    from services.precision import outcomes, service
 
     migrations.upgrade()  # the run's tables live in `ops` (a no-op when current, as `ykt api migrate`)
     day = _day(as_of) or service.latest_business_date()
@@ -59,8 +59,11 @@ def run_command(
         typer.echo(
             f"{run.strategy_id} {run.as_of}: 目标 {run.targets} 人，投递 {run.enqueued} 条（{state}{note}）"
         )
-    changed = "，".join(f"{k} {v}" for k, v in sorted(result.outcomes.items())) or "无"
-    typer.echo(f"成效更新：{changed}；发布 analytics.raw_precision_target {result.published} 行")
+    judged = {k: v for k, v in result.outcomes.items() if k != outcomes.PENDING}
+    changed = "，".join(f"{k} {v}" for k, v in sorted(judged.items())) or "无"
+    waiting = result.outcomes.get(outcomes.PENDING, 0)
+    published = f"发布 analytics.raw_precision_target {result.published} 行"
+    typer.echo(f"成效新判定：{changed}；仍待观察 {waiting} 人；{published}")
 
 
 def main() -> None:
