@@ -39,6 +39,7 @@ from services.catalog.access_router import router as catalog_access_router
 from services.catalog.page import router as catalog_page_router
 from services.catalog.page_requests import router as catalog_requests_page_router
 from services.catalog.router import router as catalog_router
+from services.channels import follow as channel_follow
 from services.channels import outbox as channel_outbox
 from services.channels.demo import router as channel_demo_router
 from services.channels.h5 import router as channel_h5_router
@@ -138,6 +139,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         retry_loop.run_forever,
         capability_sweeper.run_forever,
         channel_outbox.run_forever,
+        channel_follow.run_forever,
         audit_queue.run_forever,
     )
     tasks = [asyncio.create_task(loop()) for loop in loops]

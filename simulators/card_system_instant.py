@@ -10,10 +10,16 @@ pre-opened bank account, status 待激活 and no holder. Instant issuance then, 
 - `POST /api/card/{AAZ500}/activate` 激活: 待激活 with a holder → 正常 (again: answered as is); 1002, 2005.
 - `POST /api/card/{AAZ500}/invalidate` 注销原卡: a replaced card (正常/挂失) → 注销 with the reason
   补卡/换卡 (again: answered as is); 1002, 2005 for a 待激活 card.
+
+Where the pre-made cards come from: `POST /api/premade` 预制卡下发 {AAB301, SL, AAE008?} makes SL
+cards for a county (numbers `A` + 8 digits, a chip number and a pre-opened account at the service
+bank, status 待激活, no holder) and answers them, as the province ships a box of pre-made cards to a
+city; the kiosk fleet simulator asks for a few at a time for each kiosk's hopper.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -23,8 +29,11 @@ from fastapi import Depends, FastAPI
 from pydantic import BaseModel, Field
 
 from simulators import card_system_repo as repo
+from simulators.wordlists import BANKS
+from yikatong.ids import luhn_check_digit
 
 REPLACED_BY = ("补卡", "换卡")
+PREMADE_PREFIX = "A"  # the world's cards are B…, the kiosks' own numbers K…Z, the tests' T…
 
 
 class BindBody(BaseModel):
@@ -33,6 +42,12 @@ class BindBody(BaseModel):
     AAE010: str = Field(min_length=1, max_length=19, description="预制卡的银行账号")
     CHIPNO: str = Field(min_length=1, max_length=32)
     YWLX: str = Field(description="业务类型：申领/补卡/换卡")
+
+
+class PremadeBody(BaseModel):
+    AAB301: str = Field(pattern=r"^\d{6}$", description="领用地行政区划（县级）")
+    SL: int = Field(ge=1, le=100, description="下发数量")
+    AAE008: str = Field(default=BANKS[0][0], max_length=3, description="服务银行代码")
 
 
 class InvalidateBody(BaseModel):
@@ -86,6 +101,30 @@ def _check(conn: sa.Connection, request: repo.ApplyRequest) -> list[dict[str, An
     return cards
 
 
+def make_premade(conn: sa.Connection, body: PremadeBody, now: datetime) -> list[dict[str, Any]]:
+    """预制卡下发：SL 张待激活、未绑定持卡人的卡，卡号连续（并发下发由事务级锁串行）。"""
+    bins = {code: prefix for code, _name, prefix in BANKS}
+    if body.AAE008 not in bins:
+        raise repo.Refusal("1000", f"参数错误：AAE008 取值 {body.AAE008} 无效", 422)
+    conn.execute(sa.text("select pg_advisory_xact_lock(hashtext('kgl_card_premade'))"))
+    last = conn.execute(
+        sa.select(sa.func.max(repo.KGL_CARD.c.aaz500)).where(
+            repo.KGL_CARD.c.aaz500.like(f"{PREMADE_PREFIX}%")
+        )
+    ).scalar()
+    first = int(last[1:]) + 1 if last else 1
+    rows = []
+    for serial in range(first, first + body.SL):
+        account = f"{bins[body.AAE008]}{secrets.randbelow(10**12):012d}"
+        rows.append({
+            "aaz500": f"{PREMADE_PREFIX}{serial:08d}", "aab301": body.AAB301, "aaz502": repo.CODE["待激活"],
+            "aae008": body.AAE008, "aae010": account + luhn_check_digit(account),
+            "chipno": secrets.token_hex(8).upper(), "cardgen": "3", "aae036": now,
+        })  # fmt: skip
+    inserted = conn.execute(sa.insert(repo.KGL_CARD).values(rows).returning(*repo.KGL_CARD.c))
+    return [dict(r) for r in inserted.mappings()]
+
+
 def activate(conn: sa.Connection, aaz500: str, now: datetime) -> dict[str, Any]:
     """激活：已绑定持卡人的待激活卡 → 正常。"""
     card = _card(conn, aaz500)
@@ -124,6 +163,12 @@ def add_routes(
     def bind_route(aaz500: str, body: BindBody) -> dict[str, Any]:
         with engine.begin() as conn:
             return {"code": "0000", "message": "成功", "data": wrap(bind(conn, aaz500, body, clock()))}
+
+    @app.post("/api/premade", dependencies=auth, status_code=201, summary="预制卡下发")
+    def premade_route(body: PremadeBody) -> dict[str, Any]:
+        with engine.begin() as conn:
+            rows = make_premade(conn, body, clock())
+        return {"code": "0000", "message": "成功", "data": [wrap(r) for r in rows]}
 
     @app.post("/api/card/{aaz500}/activate", dependencies=auth, summary="激活即时制卡")
     def activate_route(aaz500: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 
-from yikatong.background import Background, http_ok, port_open
+from yikatong.background import Background
 from yikatong.settings import REPO_ROOT, get_settings
 
 
@@ -56,12 +56,15 @@ def local_url() -> str:
 def start_in_background(wait: float = 60) -> str:
     """Serve the channels' push interface in the background unless something answers on its port."""
     port = get_settings().channel_push_port
-    if PUSH.running_pid() is not None or port_open("127.0.0.1", port):
-        return f"渠道消息接收端（模拟）{local_url()} 已在运行（GET 查看收到的待办与提醒）"
-    command = [sys.executable, "-m", "simulators.channel_push", "--port", str(port)]
-    proc = PUSH.start(command, port=port, cwd=REPO_ROOT)
-    PUSH.wait(proc, lambda: http_ok(local_url()), timeout=wait, what="渠道消息接收端（模拟）未能启动")
-    return f"渠道消息接收端（模拟）{local_url()} 已启动（GET 查看收到的待办与提醒）"
+    return PUSH.ensure(
+        [sys.executable, "-m", "simulators.channel_push", "--port", str(port)],
+        port=port,
+        label=f"渠道消息接收端（模拟）{local_url()}",
+        ready_url=local_url(),
+        note="（GET 查看收到的待办与提醒）",
+        cwd=REPO_ROOT,
+        timeout=wait,
+    )
 
 
 def main() -> None:

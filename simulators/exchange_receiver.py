@@ -32,7 +32,7 @@ from typing import Annotated
 from fastapi import FastAPI, File, UploadFile
 from fastapi.responses import JSONResponse
 
-from yikatong.background import Background, http_ok, port_open
+from yikatong.background import Background
 from yikatong.crypto import sm2_verify, sm3_hex
 from yikatong.settings import REPO_ROOT, get_settings
 
@@ -174,19 +174,15 @@ def start_in_background(wait: float = 60) -> str:
     url, port = local_url(), settings.exchange_port
     if settings.exchange_url.rstrip("/") != url:
         return f"市共享交换平台 {settings.exchange_url}（外部，不启动模拟）"
-    if RECEIVER.running_pid() is not None or port_open("127.0.0.1", port):
-        return f"交换平台接收端（模拟）{url} 已在运行"
-    command = [sys.executable, "-m", "services.catalog.cli", "receiver", "--port", str(port)]
-    proc = RECEIVER.start(command, port=port, cwd=REPO_ROOT)
-    ready = f"{url}/exchange/v1/deliveries"
-    RECEIVER.wait(
-        proc,
-        lambda: http_ok(ready),
+    return RECEIVER.ensure(
+        [sys.executable, "-m", "services.catalog.cli", "receiver", "--port", str(port)],
+        port=port,
+        label=f"交换平台接收端（模拟）{url}",
+        ready_url=f"{url}/exchange/v1/deliveries",
+        cwd=REPO_ROOT,
         timeout=wait,
         error=ReceiverStartError,
-        what="交换平台接收端（模拟）未能启动",
     )
-    return f"交换平台接收端（模拟）{url} 已启动"
 
 
 def main() -> None:

@@ -3,6 +3,8 @@
 The fleet speaks only the platform's public HTTP API: the staff API (`/api/v1/admin/...`, a bearer
 token) to register its kiosks and put blank cards in them, and the device API
 (`/api/v1/device/...`, HMAC-SM3 signed with each kiosk's credential, `services.terminals.signing`).
+For instant issuance a live fleet also gets pre-made cards from the provincial card system
+(`POST /api/premade`, its API key), a few at a time per kiosk, as the province ships them.
 Credentials are kept in `<home>/kiosk-fleet/credentials.json` (mode 600) so a restarted fleet
 reuses its registrations; a kiosk registered earlier whose secret is lost gets a reissued one.
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from services.terminals.signing import sign_headers
+from simulators import kiosk_instant
 from simulators.kiosk_model import Call, Kiosk
 from yikatong import regions
 from yikatong.settings import get_settings
@@ -67,6 +70,9 @@ class Tally:
     blank_used: dict[str, int] = field(default_factory=dict)  # device -> cards the server counted
     blank_added: dict[str, int] = field(default_factory=dict)
     writebacks_failed: dict[str, int] = field(default_factory=dict)  # device -> failures reported
+    instant_issued: dict[str, int] = field(default_factory=dict)  # device -> cards made on the spot
+    instant_refused: dict[str, int] = field(default_factory=dict)  # refusal code -> count
+    premade_received: int = 0
     heartbeats: int = 0
 
     def as_dict(self) -> dict:
@@ -78,6 +84,8 @@ class Tally:
             "blank_used": total(self.blank_used),
             "blank_added": total(self.blank_added),
             "writebacks_failed": total(self.writebacks_failed),
+            "instant_issued": total(self.instant_issued),
+            "instant_refused": dict(sorted(self.instant_refused.items())),
         }
 
 
@@ -89,9 +97,14 @@ class FleetApi:
     """The two faces of the platform the fleet uses, over one `httpx.AsyncClient`."""
 
     def __init__(
-        self, http: httpx.AsyncClient, staff_headers: dict[str, str], store: CredentialStore
+        self,
+        http: httpx.AsyncClient,
+        staff_headers: dict[str, str],
+        store: CredentialStore,
+        province: httpx.AsyncClient | None = None,
     ) -> None:
         self.http, self.staff_headers, self.store = http, staff_headers, store
+        self.province = province  # the card system (base URL and API key set), for pre-made cards
         self.tally = Tally()
         self.last_components: dict[str, dict] = {}  # device -> components of its last accepted heartbeat
 
@@ -139,6 +152,25 @@ class FleetApi:
             _add(self.tally.blank_added, kiosk.device_id, REFILL_QUANTITY)
         kiosk.blank_remaining = remaining
 
+    async def restock_premade(self, kiosk: Kiosk) -> None:
+        """The province ships a lot of pre-made cards when the kiosk's hopper runs low (live runs)."""
+        if self.province is None or kiosk.walk_ins is None or len(kiosk.premade) > kiosk_instant.PREMADE_LOW:
+            return
+        body = {"AAB301": kiosk.county, "SL": kiosk_instant.PREMADE_LOT}
+        try:
+            shipped = await self.province.post("/api/premade", json=body)
+        except httpx.HTTPError as exc:  # the province is away: no instant cards until it is back
+            _add(self.tally.errors, f"premade:{type(exc).__name__}", 1)
+            return
+        if shipped.status_code != 201:
+            _add(self.tally.errors, f"premade:{_code(shipped)}", 1)
+            return
+        cards = shipped.json()["data"]
+        kiosk.premade[:0] = [
+            {"card_no": c["AAZ500"], "chip_no": c["CHIPNO"], "bank_account": c["AAE010"]} for c in cards
+        ]
+        self.tally.premade_received += len(cards)
+
     async def send(self, kiosk: Kiosk, call: Call) -> httpx.Response:
         """One signed device call; the balance and the tally follow the answer."""
         raw = b"" if call.body is None else json.dumps(call.body, ensure_ascii=False).encode()
@@ -151,32 +183,54 @@ class FleetApi:
         return answer
 
     async def _account(self, kiosk: Kiosk, call: Call, answer: httpx.Response) -> None:
-        if answer.is_success:
-            _add(self.tally.ok, call.kind, 1)
-            data = answer.json()
-            if call.kind == "heartbeat":
-                self.tally.heartbeats += 1
-                self.last_components[kiosk.device_id] = call.body["components"]
-            balance = data.get("balance", data) if call.kind in ("blank_use", "issuance") else None
-            if balance is not None:
-                kiosk.blank_remaining = balance["remaining"]
-                if not balance.get("duplicate"):
-                    _add(self.tally.blank_used, kiosk.device_id, call.body.get("quantity", 1))
-            if call.kind == "writeback" and call.body["result"] == "失败" and not data.get("duplicate"):
-                _add(self.tally.writebacks_failed, kiosk.device_id, 1)
-            return
-        code = _code(answer)
-        _add(self.tally.errors, f"{call.kind}:{code}", 1)
-        if code == "STOCK_INSUFFICIENT":
+        if call.kind == "instant":
+            self._account_instant(kiosk, call, answer)
+        elif answer.is_success:
+            self._account_success(kiosk, call, answer.json())
+        else:
+            _add(self.tally.errors, f"{call.kind}:{_code(answer)}", 1)
+        if not answer.is_success and _code(answer) == "STOCK_INSUFFICIENT":
             await self.refill(kiosk, force=True)
         if kiosk.blank_remaining < REFILL_BELOW:
             await self.refill(kiosk, force=False)
+
+    def _account_success(self, kiosk: Kiosk, call: Call, data: dict) -> None:
+        _add(self.tally.ok, call.kind, 1)
+        if call.kind == "heartbeat":
+            self.tally.heartbeats += 1
+            self.last_components[kiosk.device_id] = call.body["components"]
+        balance = data.get("balance", data) if call.kind in ("blank_use", "issuance") else None
+        if balance is not None:
+            kiosk.blank_remaining = balance["remaining"]
+            if not balance.get("duplicate"):
+                _add(self.tally.blank_used, kiosk.device_id, call.body.get("quantity", 1))
+        if call.kind == "writeback" and call.body["result"] == "失败" and not data.get("duplicate"):
+            _add(self.tally.writebacks_failed, kiosk.device_id, 1)
+
+    def _account_instant(self, kiosk: Kiosk, call: Call, answer: httpx.Response) -> None:
+        """A card made on the spot uses one blank card; a refusal gives the pre-made card back."""
+        if answer.is_success:
+            data = answer.json()
+            _add(self.tally.ok, call.kind, 1)
+            kiosk.blank_remaining = data["balance"]["remaining"]
+            if not data["duplicate"]:
+                _add(self.tally.blank_used, kiosk.device_id, 1)
+                _add(self.tally.instant_issued, kiosk.device_id, 1)
+            return
+        code = _code(answer)
+        if code in kiosk_instant.REFUSALS:
+            _add(self.tally.instant_refused, code, 1)
+        else:
+            _add(self.tally.errors, f"{call.kind}:{code}", 1)
+        if code != "CARD_SYSTEM_REFUSED":  # the province did not take this card: it stays in the hopper
+            kiosk.premade.append(call.body["blank_card"])
 
     async def run(self, kiosk: Kiosk, calls: list[Call]) -> None:
         for call in calls:
             await self.send(kiosk, call)
         if kiosk.blank_remaining < REFILL_BELOW:
             await self.refill(kiosk, force=False)
+        await self.restock_premade(kiosk)
 
 
 def _add(counter: dict[str, int], key: str, n: int) -> None:

@@ -4,6 +4,9 @@
   advances `tick_s · speed` simulated seconds: boot self-checks, logs, card business, consumables
   running down, hardware degrading with precursors and failing, going offline (no heartbeats for
   at least 7 real minutes, so the platform's 300 s timeout sees it). Calls carry the real time.
+  Now and then a resident from the simulated systems gets a card made on the spot
+  (即时申领 / 即时补换卡, `POST /api/v1/device/instant-issuances`): the kiosk's ID reader and camera,
+  a pre-made card the province shipped (`kiosk_instant`, `kiosk_residents`); some are refused.
 - `history`: replays the last N days (≤ 29: the device API refuses card events and self-checks
   older than 30 days) hour by hour as fast as the API answers, with the device times of the past.
   The device API takes live heartbeats only (device time within 5 minutes of the server's), so the
@@ -12,8 +15,9 @@
   them. The failures that happened (the labels for a 7-day failure prediction) are written to
   `<home>/kiosk-fleet/history-failures.jsonl`.
 
-Deterministic per seed: a kiosk's behaviour depends only on (seed, device ID, steps). Card serials
-and event counters continue across runs (`<home>/kiosk-fleet/state.json`), so reruns never collide.
+Deterministic per seed: a kiosk's behaviour depends only on (seed, device ID, steps). Card serials,
+event counters and the pre-made cards in the hopper continue across runs
+(`<home>/kiosk-fleet/state.json`), so reruns never collide and no shipped card is forgotten.
 
     python -m simulators.kiosk_fleet live --devices 20 --seed 7 --speed 60
     python -m simulators.kiosk_fleet history --days 28 --devices 20
@@ -33,9 +37,11 @@ from pathlib import Path
 
 import httpx
 
-from simulators import kiosk_state_history
+from simulators import kiosk_residents, kiosk_state_history
 from simulators.kiosk_api import CredentialStore, FleetApi, fleet_dir, layout
 from simulators.kiosk_model import Kiosk
+from simulators.kiosk_residents import WalkIns
+from yikatong.settings import get_settings
 
 MAX_HISTORY_DAYS = 29
 OFFLINE_MIN_REAL_S = 420  # longer than the platform's default online timeout (300 s)
@@ -49,6 +55,7 @@ class FleetOptions:
     tick_s: float = 5.0  # real seconds between heartbeats
     writeback_fail_rate: float = 0.08
     rate_per_hour: float = 2.0
+    instant_per_hour: float = 0.25  # instant issuances per kiosk and business hour (live runs)
 
 
 def build_kiosks(options: FleetOptions, state: dict | None = None) -> list[Kiosk]:
@@ -65,8 +72,10 @@ def build_kiosks(options: FleetOptions, state: dict | None = None) -> list[Kiosk
                 options.seed,
                 serial=saved.get("serial", 0),
                 event_seq=saved.get("event_seq", 0),
+                premade=list(saved.get("premade", [])),
                 rate_per_hour=options.rate_per_hour,
                 writeback_fail_rate=options.writeback_fail_rate,
+                instant_per_hour=options.instant_per_hour,
             )
         )
     return kiosks
@@ -82,7 +91,9 @@ def load_state() -> dict:
 
 
 def save_state(kiosks: list[Kiosk]) -> None:
-    state = load_state() | {k.device_id: {"serial": k.serial, "event_seq": k.event_seq} for k in kiosks}
+    state = load_state() | {
+        k.device_id: {"serial": k.serial, "event_seq": k.event_seq, "premade": k.premade} for k in kiosks
+    }
     state_path().write_text(json.dumps(state, indent=1, sort_keys=True))
 
 
@@ -96,6 +107,12 @@ class Fleet:
     async def register(self) -> None:
         for kiosk in self.kiosks:  # one by one: staff calls are audited and cheap
             await self.api.ensure_registered(kiosk)
+
+    async def open_instant(self, walk_ins: WalkIns) -> None:
+        """Residents may now walk up for a card made on the spot; hoppers get pre-made cards."""
+        for kiosk in self.kiosks:
+            kiosk.walk_ins = walk_ins
+            await self.api.restock_premade(kiosk)
 
     async def live(
         self, ticks: int | None = None, *, on_tick: Callable[[int, datetime], None] | None = None
@@ -165,15 +182,27 @@ async def _main(args: argparse.Namespace) -> None:
     from services.process import base_url
 
     url = args.url or base_url()
-    options = FleetOptions(devices=args.devices, seed=args.seed, speed=args.speed, tick_s=args.tick)
+    options = FleetOptions(
+        devices=args.devices, seed=args.seed, speed=args.speed, tick_s=args.tick,
+        instant_per_hour=args.instant_rate,
+    )  # fmt: skip
     kiosks = build_kiosks(options, load_state())
-    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-        api = FleetApi(http, _staff_headers(url, args.user), CredentialStore())
+    settings = get_settings()
+    province = {"base_url": settings.card_system_url, "headers": {"X-API-Key": settings.card_system_api_key}}
+    async with (
+        httpx.AsyncClient(base_url=url, timeout=30) as http,
+        httpx.AsyncClient(**province, timeout=30) as card_system,
+    ):
+        api = FleetApi(http, _staff_headers(url, args.user), CredentialStore(), card_system)
         fleet = Fleet(api, kiosks, options)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, lambda: setattr(fleet, "stopping", True))
         await fleet.register()
+        if args.mode == "live" and args.instant_rate > 0:
+            counties = sorted({k.county for k in kiosks})
+            walk_ins = await asyncio.to_thread(kiosk_residents.load, counties, seed=args.seed)
+            await fleet.open_instant(walk_ins)
         _write_status({"mode": args.mode, "registered": len(kiosks), "ticks": 0})
         started = datetime.now(UTC).isoformat(timespec="seconds")
         base = {
@@ -191,14 +220,16 @@ async def _main(args: argparse.Namespace) -> None:
             tally = json.dumps(api.tally.as_dict(), ensure_ascii=False)
             print(f"回填 {args.days} 天：{len(kiosks)} 台设备，故障 {len(failures)} 次，{tally}")
         else:
+            last: dict = {}
 
             def tick(n: int, sim: datetime) -> None:
+                last.update(speed=args.speed, ticks=n, sim_time=sim.isoformat(timespec="minutes"))
                 if n % 6 == 0:
                     save_state(kiosks)
-                    extra = {"speed": args.speed, "ticks": n, "sim_time": sim.isoformat(timespec="minutes")}
-                    _write_status(base | extra | {"tally": api.tally.as_dict()})
+                    _write_status(base | last | {"tally": api.tally.as_dict()})
 
             await fleet.live(args.ticks, on_tick=tick)
+            _write_status(base | last | {"tally": api.tally.as_dict(), "stopped": True})  # the final counts
         save_state(kiosks)
 
 
@@ -213,6 +244,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tick", type=float, default=5.0, help="心跳间隔（真实秒）")
     parser.add_argument("--ticks", type=int, default=None, help="运行若干次后退出（默认一直运行）")
     parser.add_argument("--days", type=int, default=14, help="回填天数（history）")
+    parser.add_argument(
+        "--instant-rate", type=float, default=0.25, help="每台每营业小时即时制卡人数（实时运行；0 关闭）"
+    )
     parser.add_argument("--url", default=None, help="API 地址（默认本机 YKT_API_PORT）")
     parser.add_argument("--user", default="sysadmin", help="登记设备所用的演示工作人员账号")
     asyncio.run(_main(parser.parse_args(argv)))

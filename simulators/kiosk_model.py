@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from simulators import kiosk_instant
 from simulators import kiosk_people as people
+from simulators.kiosk_residents import WalkIns
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 HARDWARE = ("card_reader", "id_reader", "camera", "receipt_printer", "network")
@@ -100,11 +102,17 @@ class Kiosk:
     failures: list[dict] = field(default_factory=list)
     logs: list[dict] = field(default_factory=list)
     wall: datetime | None = None  # live runs stamp calls with the real time
+    # instant issuance (即时制卡): live runs hand in who walks up and the province's pre-made cards
+    walk_ins: WalkIns | None = None
+    premade: list[dict] = field(default_factory=list)  # {card_no, chip_no, bank_account}
+    instant_per_hour: float = 0.25
+    instant_rng: random.Random = field(init=False)
     _booted_day: str | None = None
     _upload_day: str | None = None
 
     def __post_init__(self) -> None:
         self.rng = random.Random(f"{self.seed}:{self.device_id}")
+        self.instant_rng = random.Random(f"{self.seed}:{self.device_id}:instant")  # keeps rng's stream
         self.ribbon = self.rng.uniform(30, 100)
         self.paper = self.rng.uniform(20, 100)
 
@@ -133,6 +141,7 @@ class Kiosk:
             self._upload_day = day
             calls.append(self._finished_upload(at))
         calls.extend(self._business(at, hours))
+        calls.extend(self._instant(at, hours))
         if self.rng.random() < self.offline_per_day * hours / 24:
             self.offline_until = at + timedelta(hours=max(self.rng.uniform(0.5, 4), min_offline_hours))
             self._log(at, "ERROR", "与平台连接中断")
@@ -283,6 +292,26 @@ class Kiosk:
                 calls += self._reissue(at)
             elif self.pending:
                 calls.append(self._pickup(at))
+        return calls
+
+    def _instant(self, at: datetime, hours: float) -> list[Call]:
+        """Residents who get a card made on the spot from a pre-made card of the hopper."""
+        broken = {"card_reader", "id_reader", "camera", "network"} & set(self.faulty)
+        if self.walk_ins is None or broken or not 8 <= at.astimezone(BEIJING).hour < 20:
+            return []
+        calls: list[Call] = []
+        for _ in range(_poisson(self.instant_rng, self.instant_per_hour * hours)):
+            if not self.premade or self.blank_remaining <= len(calls) or self.ribbon < OUT["ribbon"]:
+                break
+            event = self._event_id("ii")
+            body = kiosk_instant.visit(
+                self.instant_rng, self.walk_ins, self.county, self.premade[-1], event, self._stamp(at)
+            )
+            if body is None:
+                break
+            self.premade.pop()
+            self.ribbon = max(0.0, self.ribbon - self.instant_rng.uniform(0.3, 0.9))
+            calls.append(Call("instant", "POST", kiosk_instant.PATH, body, at))
         return calls
 
     def _use_blank(self) -> bool:

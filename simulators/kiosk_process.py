@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from yikatong.background import Background, port_open
+from yikatong.background import Background
 from yikatong.settings import REPO_ROOT, get_settings
 
 
@@ -79,11 +79,14 @@ CARD_SYSTEM = Service("card-system", "simulators.card_system_api")
 def start_card_system(wait: float = 60) -> str:
     """The provincial card system simulator, unless something already answers on its port."""
     port = get_settings().card_system_port
-    if CARD_SYSTEM.running_pid() is not None or port_open("127.0.0.1", port):
-        return f"省卡管模拟 http://127.0.0.1:{port} 已在运行"
-    proc = CARD_SYSTEM.launch([])
-    CARD_SYSTEM.wait(proc, lambda: port_open("127.0.0.1", port), wait, "省卡管模拟未能启动")
-    return f"省卡管模拟 http://127.0.0.1:{port} 已启动"
+    return CARD_SYSTEM.process.ensure(
+        [sys.executable, "-m", CARD_SYSTEM.module],
+        port=port,
+        label=f"省卡管模拟 http://127.0.0.1:{port}",
+        cwd=REPO_ROOT,
+        timeout=wait,
+        error=SimulatorProcessError,
+    )
 
 
 def start_fleet(devices: int = 20, seed: int = 7, speed: float = 60.0, wait: float = 120) -> str:

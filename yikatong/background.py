@@ -111,6 +111,31 @@ class Background:
                 raise error(f"{what}，日志 {self.log_file}：\n{self.tail()}")
             time.sleep(interval)
 
+    def ensure(
+        self,
+        command: list[str],
+        *,
+        port: int,
+        label: str,
+        ready_url: str | None = None,
+        note: str = "",
+        cwd: Path | str | None = None,
+        timeout: float = 60,
+        error: Callable[[str], Exception] = RuntimeError,
+    ) -> str:
+        """Start ``command`` unless ours runs or something already answers on ``port``; wait until
+        ``ready_url`` answers 200 (or, without one, the port accepts); one line for humans:
+        ``"<label> 已启动<note>"`` or ``"<label> 已在运行<note>"``.
+
+        The port check makes a second ``make run`` (or a service someone started by hand) a no-op
+        instead of a second process that dies on a taken port."""
+        if self.running_pid() is not None or port_open("127.0.0.1", port):
+            return f"{label} 已在运行{note}"
+        proc = self.start(command, port=port, cwd=cwd)
+        ready = (lambda: http_ok(ready_url)) if ready_url else (lambda: port_open("127.0.0.1", port))
+        self.wait(proc, ready, timeout=timeout, error=error, what=f"{label} 未能启动")
+        return f"{label} 已启动{note}"
+
     def stop(self, wait: float = 15) -> bool:
         """SIGTERM to the process group, then SIGKILL after ``wait`` s; removes the pid file (a
         stale one too). False when nothing of ours was running."""

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import pytest
 
+from services.capabilities import face
 from simulators.channel_idp import IdentityProvider
 from tests.capabilities import conftest as capability_fixtures
-from tests.channels import registries_support
+from tests.channels import face_cache, registries_support
 from tests.services.cards_support import load_card_system, serve_card_system
 
 client = capability_fixtures.client
 ops_test = capability_fixtures.ops_test
 sysadmin = capability_fixtures.sysadmin
+
+
+@pytest.fixture(scope="package", autouse=True)
+def face_answers_once():
+    """Each distinct photo is described by dlib once while the channel tests run (`face_cache`):
+    they resend the same sample photos many times. The model itself loads once per process."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr(face, "describe", face_cache.memoised(face.describe))
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="module")

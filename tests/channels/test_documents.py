@@ -18,7 +18,8 @@ from tests.services.helpers import make_staff, sql
 from yikatong import db
 from yikatong.ids import check_char
 
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = pytest.mark.integration
+async_test = pytest.mark.asyncio(loop_scope="session")  # only the async tests: the rule tests are plain
 APPS, QUEUE = "/api/v1/channels/applications", "/api/v1/admin/channel-applications"
 
 RULES = [
@@ -47,6 +48,7 @@ async def session_for(client, idp, number: str, name: str, **claims):
     )
 
 
+@async_test
 async def test_each_non_mainland_document_opens_a_session(client, channel):
     cases = [
         (HK_PASS, {"doc_type": "港澳居民来往内地通行证", "birth": "1990-05-01"}),
@@ -67,6 +69,7 @@ async def test_each_non_mainland_document_opens_a_session(client, channel):
     assert (unknown.status_code, unknown.json()["code"]) == (401, "ASSERTION_DOCUMENT_UNKNOWN")
 
 
+@async_test
 async def test_a_hong_kong_resident_applies_and_the_province_gets_the_document_type(client, channel):
     opened = await session_for(client, channel, HK_PASS, "陈大文", doc_type="03", birth="1990-05-01")
     resident = {"Authorization": f"Bearer {opened.json()['token']}"}
@@ -96,6 +99,7 @@ async def test_a_hong_kong_resident_applies_and_the_province_gets_the_document_t
     assert row == ("03",)
 
 
+@async_test
 async def test_a_minor_with_a_taiwan_pass_needs_a_valid_guardian(client, channel):
     opened = await session_for(client, channel, TW_PASS, "林小宝", doc_type="07", birth="2016-03-01")
     resident = {"Authorization": f"Bearer {opened.json()['token']}"}
@@ -123,6 +127,7 @@ async def test_a_minor_with_a_taiwan_pass_needs_a_valid_guardian(client, channel
     )
 
 
+@async_test
 async def test_the_h5_form_shows_the_document_and_every_guardian_type(client, channel):
     assertion = channel.assertion(FOREIGN[:6] + "20150315" + "002", "史密斯", doc_type="06")
     entered = await client.get(f"/h5/enter?assertion={quote(assertion)}")

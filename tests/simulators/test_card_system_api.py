@@ -246,3 +246,36 @@ async def test_writeback_retries_only_failures(client, tables):
     assert again.status_code == 409 and again.json()["code"] == "4002"
     unknown = await client.post("/api/writeback", json=body | {"AAZ500": "Z99999999"}, headers=KEY)
     assert unknown.status_code == 404 and unknown.json()["code"] == "1002"
+
+
+async def test_premade_cards_are_shipped_in_numbered_lots_and_can_be_bound(client, tables):
+    first = await client.post("/api/premade", json={"AAB301": "511181", "SL": 3}, headers=KEY)
+    assert first.status_code == 201, first.text
+    lot = first.json()["data"]
+    numbers = [c["AAZ500"] for c in lot]
+    assert len(numbers) == 3 and all(n.startswith("A") and len(n) == 9 for n in numbers)
+    assert [int(n[1:]) for n in numbers] == list(range(int(numbers[0][1:]), int(numbers[0][1:]) + 3))
+    assert {(c["AAZ502"], c["AAC002"], c["AAB301"], c["AAE008"]) for c in lot} == {
+        ("0", None, "511181", "103")
+    }
+    assert all(c["AAE010"].startswith("622848") and len(c["CHIPNO"]) == 16 for c in lot)
+    second = (await client.post("/api/premade", json={"AAB301": "511102", "SL": 1}, headers=KEY)).json()
+    assert int(second["data"][0]["AAZ500"][1:]) == int(numbers[-1][1:]) + 1  # never a number twice
+    card, number = lot[0], _new_id("19900909")
+    bind = {
+        "AAC002": number,
+        "AAC003": "即时人",
+        "AAE010": card["AAE010"],
+        "CHIPNO": card["CHIPNO"],
+        "YWLX": "申领",
+    }
+    bound = await client.post(f"/api/card/{card['AAZ500']}/bind", json=bind, headers=KEY)
+    assert bound.status_code == 200 and bound.json()["data"]["AAC002"] == number, bound.text
+    for bad in (
+        {"AAB301": "511181", "SL": 0},
+        {"AAB301": "5111", "SL": 1},
+        {"AAB301": "511181", "SL": 1, "AAE008": "999"},
+    ):
+        refused = await client.post("/api/premade", json=bad, headers=KEY)
+        assert refused.status_code == 422 and refused.json()["code"] == "1000", refused.text
+    assert (await client.post("/api/premade", json={"AAB301": "511181", "SL": 1})).status_code == 401

@@ -4,7 +4,7 @@ staff and signed device APIs only."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -21,9 +21,13 @@ from services.base.models import StaffSession, StaffUser
 from services.base.permissions import Role
 from services.base.tokens import new_token
 from services.cards import writeback
+from simulators import kiosk_residents
 from simulators.kiosk_api import CredentialStore, FleetApi
 from simulators.kiosk_fleet import Fleet, FleetOptions, build_kiosks
 from simulators.kiosk_model import HARDWARE, Kiosk
+from tests.channels import registries_support
+from tests.channels.registries_support import INSURANCE_DB
+from tests.services.cards_support import CARD_DB, load_card_system, serve_card_system
 from tests.services.helpers import keypair, password_hash
 from yikatong import db
 from yikatong.settings import get_settings
@@ -134,17 +138,38 @@ def _staff_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+@pytest.fixture(scope="module")
+def province() -> Iterator[str]:
+    """The card system simulator (its own test database) and the 全民参保库 the walk-ins come from."""
+    load_card_system()
+    registries_support.load()
+    with serve_card_system() as url:
+        yield url
+
+
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def ran(fleet_db, tmp_path_factory) -> AsyncIterator[tuple[httpx.AsyncClient, dict, Fleet]]:
-    """Four kiosks: a day of history, then 12 live ticks of 2 simulated hours each."""
+async def ran(fleet_db, province, tmp_path_factory) -> AsyncIterator[tuple[httpx.AsyncClient, dict, Fleet]]:
+    """Four kiosks: a day of history, then 12 live ticks of 2 simulated hours each, residents of 市中区
+    (three at most) walking up for a card made on the spot."""
     transport = httpx.ASGITransport(app=create_app(), client=("10.9.8.7", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as http:
+    key = {"X-API-Key": get_settings().card_system_api_key}
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as http,
+        httpx.AsyncClient(base_url=province, headers=key, timeout=30) as card_system,
+    ):
         headers = _staff_headers()
         store = CredentialStore(tmp_path_factory.mktemp("fleet") / "credentials.json")
-        options = FleetOptions(devices=4, seed=11, speed=7200, tick_s=1, writeback_fail_rate=0.3)
-        fleet = Fleet(FleetApi(http, headers, store), build_kiosks(options), options)
+        options = FleetOptions(
+            devices=4, seed=11, speed=7200, tick_s=1, writeback_fail_rate=0.3, instant_per_hour=3.0
+        )
+        fleet = Fleet(FleetApi(http, headers, store, card_system), build_kiosks(options), options)
         await fleet.register()
         await fleet.history(1)
+        counties = sorted({k.county for k in fleet.kiosks})
+        walk_ins = kiosk_residents.load(
+            counties, seed=11, per_county=3, card_database=CARD_DB, insurance_database=INSURANCE_DB
+        )
+        await fleet.open_instant(walk_ins)
         await fleet.live(12)
         yield http, headers, fleet
     await db.async_engine(FLEET_DB).dispose()
@@ -204,3 +229,29 @@ async def test_failed_write_backs_appear_in_the_failed_list(ran):
     assert expected > 0 and failed["total"] == expected
     issued = (await http.get("/api/v1/admin/issuances?size=1", headers=headers)).json()
     assert issued["total"] > 0
+
+
+@pytest.mark.integration
+@pytest.mark.asyncio(loop_scope="session")
+async def test_kiosks_make_cards_on_the_spot_for_residents_of_the_simulated_systems(ran):
+    http, headers, fleet = ran
+    tally = fleet.api.tally
+    issued = sum(tally.instant_issued.values())
+    assert issued >= 1 and tally.premade_received >= 5, tally.as_dict()
+    instant = sa.text(
+        "select i.card_no, i.holder_id_masked, u.reason from card_issuance i join card_blank_usage u"
+        " on u.device_id = i.device_id and u.event_id = i.event_id where u.reason like '即时%'"
+    )
+    with db.engine(FLEET_DB).connect() as conn:
+        rows = conn.execute(instant).all()
+    assert len(rows) == issued and {r.reason for r in rows} == {"即时申领"}  # refusals wrote nothing
+    with db.engine(CARD_DB).connect() as conn:
+        cards = dict(
+            conn.execute(
+                sa.text("select aaz500, aaz502 from kgl_card where aaz500 = any(:c) and aac002 is not null"),
+                {"c": [r.card_no for r in rows]},
+            ).all()
+        )
+    assert cards == {r.card_no: "1" for r in rows}  # the province bound and activated each card (正常)
+    listed = (await http.get("/api/v1/admin/issuances?issue_type=领卡&size=100", headers=headers)).json()
+    assert {r.card_no for r in rows} <= {i["card_no"] for i in listed["items"]}

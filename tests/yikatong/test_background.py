@@ -94,3 +94,48 @@ def test_a_process_that_dies_while_starting_is_reported_with_its_log(tmp_path):
         )
     assert str(service.log_file) in str(raised.value) and "模拟服务未能启动" in str(raised.value)
     assert not service.pid_file.exists()
+
+
+def test_ensure_starts_once_and_names_the_service(tmp_path):
+    port = _free_port()
+    server = Background(lambda: tmp_path / "run", "ensured", b"http.server")
+    command = [
+        sys.executable,
+        "-m",
+        "http.server",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--directory",
+        str(tmp_path),
+    ]
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        line = server.ensure(command, port=port, label=f"静态站点 {url}", ready_url=url, note="（测试）")
+        assert line == f"静态站点 {url} 已启动（测试）" and http_ok(url)
+        pid = server.running_pid()
+        assert pid is not None and server.running().port == port
+        again = server.ensure(command, port=port, label=f"静态站点 {url}", ready_url=url)
+        assert again == f"静态站点 {url} 已在运行" and server.running_pid() == pid, "no second process"
+    finally:
+        server.stop()
+    assert _closes(port)
+
+
+def test_ensure_leaves_a_port_someone_else_serves_alone(tmp_path):
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        service = Background(lambda: tmp_path, "elsewhere", b"http.server")
+        line = service.ensure([sys.executable, "-c", "raise SystemExit(9)"], port=port, label="外部服务")
+        assert line == "外部服务 已在运行"
+        assert not service.pid_file.exists() and not service.log_file.exists(), "nothing was started"
+
+
+def test_ensure_reports_a_start_that_fails_with_the_label_and_the_log(tmp_path):
+    service = Background(lambda: tmp_path, "dies", b"-c")
+    command = [sys.executable, "-c", "print('地址已被占用'); raise SystemExit(3)"]
+    with pytest.raises(LookupError, match="地址已被占用") as raised:
+        service.ensure(command, port=_free_port(), label="模拟服务", timeout=30, error=LookupError)
+    assert "模拟服务 未能启动" in str(raised.value) and not service.pid_file.exists()
