@@ -90,7 +90,11 @@ class Tally:
 
 
 class PlatformError(RuntimeError):
-    """The platform refused a staff call the fleet needs (message in Chinese)."""
+    """The platform refused a staff call the fleet needs (message in Chinese, and the HTTP status)."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class FleetApi:
@@ -226,11 +230,21 @@ class FleetApi:
             kiosk.premade.append(call.body["blank_card"])
 
     async def run(self, kiosk: Kiosk, calls: list[Call]) -> None:
-        for call in calls:
-            await self.send(kiosk, call)
-        if kiosk.blank_remaining < REFILL_BELOW:
-            await self.refill(kiosk, force=False)
-        await self.restock_premade(kiosk)
+        """The kiosk's calls of one tick. A network failure or a busy platform (connection reset,
+        timeout, 5xx on a staff call) ends this kiosk's tick, counted under ``errors`` as
+        ``network:<what>``; it carries on next tick, as a real kiosk would. The fleet never dies of it."""
+        try:
+            for call in calls:
+                await self.send(kiosk, call)
+            if kiosk.blank_remaining < REFILL_BELOW:
+                await self.refill(kiosk, force=False)
+            await self.restock_premade(kiosk)
+        except httpx.TransportError as exc:
+            _add(self.tally.errors, f"network:{type(exc).__name__}", 1)
+        except PlatformError as exc:
+            if exc.status < 500:
+                raise
+            _add(self.tally.errors, f"network:HTTP {exc.status}", 1)
 
 
 def _add(counter: dict[str, int], key: str, n: int) -> None:
@@ -246,4 +260,4 @@ def _code(answer: httpx.Response) -> str:
 
 def _expect(answer: httpx.Response, status: int, what: str) -> None:
     if answer.status_code != status:
-        raise PlatformError(f"{what}失败：HTTP {answer.status_code} {answer.text[:300]}")
+        raise PlatformError(f"{what}失败：HTTP {answer.status_code} {answer.text[:300]}", answer.status_code)

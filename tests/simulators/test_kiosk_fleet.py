@@ -22,7 +22,7 @@ from services.base.permissions import Role
 from services.base.tokens import new_token
 from services.cards import writeback
 from simulators import kiosk_residents
-from simulators.kiosk_api import CredentialStore, FleetApi
+from simulators.kiosk_api import CredentialStore, FleetApi, PlatformError
 from simulators.kiosk_fleet import Fleet, FleetOptions, build_kiosks
 from simulators.kiosk_model import HARDWARE, Kiosk
 from tests.channels import registries_support
@@ -255,3 +255,28 @@ async def test_kiosks_make_cards_on_the_spot_for_residents_of_the_simulated_syst
     assert cards == {r.card_no: "1" for r in rows}  # the province bound and activated each card (正常)
     listed = (await http.get("/api/v1/admin/issuances?issue_type=领卡&size=100", headers=headers)).json()
     assert {r.card_no for r in rows} <= {i["card_no"] for i in listed["items"]}
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_network_failure_or_a_busy_platform_ends_a_tick_not_the_fleet(tmp_path):
+    """The platform resets the connection, then answers a staff call with 503: both are counted and the
+    kiosk carries on; a 4xx on a staff call (a real refusal) still stops the fleet with its reason."""
+    kiosk = build_kiosks(FleetOptions(devices=1, seed=7))[0]
+    kiosk.blank_remaining = 0  # the tick ends with a refill (a staff call)
+    answers = iter(["reset", 503, 403])
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        answer = next(answers)
+        if answer == "reset":
+            raise httpx.ReadError("connection reset by peer", request=request)
+        return httpx.Response(answer, json={"code": "SERVICE_BUSY" if answer == 503 else "FORBIDDEN"})
+
+    store = CredentialStore(tmp_path / "credentials.json")
+    store.secrets[kiosk.device_id] = "00" * 32
+    async with httpx.AsyncClient(transport=httpx.MockTransport(platform), base_url="http://platform") as http:
+        api = FleetApi(http, {}, store)
+        await api.run(kiosk, [kiosk.heartbeat(datetime.now(UTC))])
+        await api.run(kiosk, [])
+        assert api.tally.errors == {"network:ReadError": 1, "network:HTTP 503": 1}
+        with pytest.raises(PlatformError, match="HTTP 403"):
+            await api.run(kiosk, [])
