@@ -21,6 +21,7 @@ from services.admin.router import router as auth_router
 from services.admin.users_router import router as users_router
 from services.audit.router import router as audit_router
 from services.base import audit_queue, handlers
+from services.base.admission import Admission
 from services.base.health import router as health_router
 from services.base.middleware import BodyLimit, RequestContext
 from services.capabilities import sweeper as capability_sweeper
@@ -181,6 +182,7 @@ def create_app() -> FastAPI:
         app.include_router(router)
     if settings.profile != "prod":
         app.include_router(_bench_router())
+    app.add_middleware(Admission)  # innermost: bounds the requests each worker runs at once
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
     app.add_middleware(RequestContext)
     app.add_middleware(AccessLogMiddleware)  # outermost: times the whole request

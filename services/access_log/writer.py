@@ -3,7 +3,7 @@
 `record(item)` appends an item (a `Row`, or anything with `row()`, e.g. the middleware's
 `Observed`, turned into a `Row` at flush time) to a list: no I/O, no await, no classification.
 A background task started with the first item swaps the list out every `FLUSH_EVERY_S` (or as
-soon as `BATCH_ROWS` are waiting) and writes the batch with one COPY.
+soon as `BATCH_ROWS` are waiting) and writes the batch with one autocommitted INSERT … unnest.
 When the database is unreachable the batch goes back to the front of the list and is tried again
 next round, up to `MAX_PENDING` rows (beyond that the oldest are dropped and counted, so a long
 outage cannot exhaust memory). `close()` (the app's shutdown) stops the task and writes what is left.
@@ -57,6 +57,7 @@ class AccessLogWriter:
         self._task: asyncio.Task | None = None
         self._wake: asyncio.Event | None = None
         self._stopping = False
+        self._inflight: set[asyncio.Future] = set()
 
     def record(self, item: Row | Any) -> None:
         self.pending.append(item)
@@ -77,20 +78,35 @@ class AccessLogWriter:
             await self.flush()
 
     async def flush(self) -> int:
-        """Write everything waiting; returns the rows written (0 and kept for later on failure)."""
+        """Write everything waiting; returns the rows written (0 and kept for later on failure).
+
+        The write itself is shielded: cancelling a flush (a shutdown) cannot tell whether the
+        statement already reached the server, so instead of requeueing rows that may be written
+        (twice, then) the write runs to its end and `close()` waits for it."""
         batch, self.pending = self.pending, []
         if not batch:
             return 0
+        write = asyncio.ensure_future(self._write(batch))
+        self._inflight.add(write)
+        write.add_done_callback(self._inflight.discard)
+        return await asyncio.shield(write)
+
+    async def _write(self, batch: list[Row | Any]) -> int:
         try:
             await _insert(batch)
         except Exception:  # the database may be restarting: keep the rows for the next round
             log.warning("访问记录写入失败，稍后重试 / access log flush failed", exc_info=True)
             self._requeue(batch)
             return 0
-        except BaseException:  # cancelled mid-write (shutdown): the rows stay for close()
-            self._requeue(batch)
-            raise
         return len(batch)
+
+    async def settle(self, timeout_s: float = 10.0) -> None:
+        """Wait for writes still in flight (those of cancelled flushes)."""
+        loop = asyncio.get_running_loop()
+        here = {w for w in self._inflight if not w.done() and w.get_loop() is loop}
+        self._inflight -= {w for w in self._inflight if w.get_loop() is not loop}  # loop gone with them
+        if here:
+            await asyncio.wait(here, timeout=timeout_s)
 
     def _requeue(self, batch: list[Row | Any]) -> None:
         self.pending = batch + self.pending
@@ -107,6 +123,7 @@ class AccessLogWriter:
             self._wake.set()
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):  # a hung write: rows requeued
                 await asyncio.wait_for(task, 10)
+        await self.settle()
         await self.flush()
         if self.pending:
             log.error("关闭时仍有 %d 条访问记录未能写入 / rows not written at shutdown", len(self.pending))
@@ -123,18 +140,24 @@ def _as_row(item: Row | Any) -> Row | None:
 
 
 async def _insert(batch: list[Row | Any]) -> None:
-    """One COPY of the batch on a pooled connection (PostgreSQL's fastest way in)."""
+    """The batch as ONE autocommitted statement (`unnest` of one array per column): the transaction
+    begins and ends inside the server during that statement, so no transaction is ever left open
+    across an await — not even when the event loop running this ends mid-flush (a COPY or a
+    BEGIN … COMMIT there left the connection idle in transaction, holding its lock)."""
     rows = [row for row in map(_as_row, batch) if row is not None]
     if not rows:
         return
-    async with db.sessionmaker()() as session:
-        connection = await session.connection()
-        raw = (await connection.get_raw_connection()).driver_connection
-        async with raw.cursor() as cursor, cursor.copy(_COPY) as copy:
-            for row in rows:
-                await copy.write_row(row)
-        await session.commit()
+    columns = list(zip(*rows, strict=True))
+    async with db.autocommit() as conn:
+        await conn.exec_driver_sql(_INSERT, tuple(list(values) for values in columns))
 
 
-_COPY = f"copy access_log ({', '.join(Row._fields)}) from stdin"
+_TYPES = ("timestamptz", *["varchar"] * 9, "smallint", "varchar", "varchar", "float8", *["varchar"] * 4)
+_INSERT = (
+    f"insert into access_log ({', '.join(Row._fields)}) select * from unnest("
+    + ", ".join(f"%s::{t}[]" for t in _TYPES)
+    + ")"
+)
+
+
 WRITER = AccessLogWriter()

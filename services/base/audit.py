@@ -153,6 +153,20 @@ class Audit:
         await session.commit()
 
 
+async def record_failure_deferred(request: Request, reason: str) -> None:
+    """Like `record_failure`, but when the worker has a flusher the row is queued instead of
+    written now: for refusals caused by the database being busy, where an inline write would wait
+    for the very connection that was not to be had."""
+    intent: AuditIntent | None = getattr(request.state, "audit", None)
+    if intent is None or intent.done:
+        return
+    if not audit_queue.running():
+        await record_failure(request, reason)
+        return
+    intent.done = True
+    audit_queue.enqueue(_request_entry(request, intent, FAILED, reason=reason))
+
+
 async def record_failure(request: Request, reason: str) -> None:
     """Append a 失败 row for a declared action that was refused or failed (own transaction)."""
     intent: AuditIntent | None = getattr(request.state, "audit", None)

@@ -8,13 +8,15 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.base.audit import record_failure, request_id
+from services.base.audit import record_failure, record_failure_deferred, request_id
 from services.base.errors import HTTP_CODES, ApiError
 from services.base.validation import field_errors
 
 log = logging.getLogger("services")
+RETRY_AFTER_S = 1
 
 
 def _json(status: int, code: str, message: str, detail=None, headers=None) -> JSONResponse:
@@ -40,6 +42,18 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     return _json(exc.status_code, code, message, None, getattr(exc, "headers", None))
 
 
+async def _pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:
+    """No database connection came free in time: the worker is saturated. 503 with Retry-After and
+    one log line (a traceback per request would cost the saturated worker more CPU)."""
+    log.warning(
+        "数据库连接池已满，请求 %s %s 返回 503 / pool exhausted: %s", request.method, request.url.path, exc
+    )
+    await record_failure_deferred(request, "SERVICE_BUSY 服务繁忙")
+    detail = {"retry_after_s": RETRY_AFTER_S}
+    headers = {"Retry-After": str(RETRY_AFTER_S)}
+    return _json(503, "SERVICE_BUSY", "服务繁忙，请稍后重试", detail, headers)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     rid = request_id(request)
     log.exception("未处理的异常 / unhandled error (request %s)", rid)
@@ -51,4 +65,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(PoolTimeout, _pool_exhausted)
     app.add_exception_handler(Exception, _unexpected)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hmac
 import uuid
+from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -23,9 +25,10 @@ from starlette.datastructures import UploadFile
 
 from services.base.audit import AuditDep, AuditIntent
 from services.base.db import SessionDep
-from services.base.errors import ApiError, forbidden
+from services.base.errors import ApiError, forbidden, not_found
 from services.base.validation import field_errors
 from services.channels import eligibility, photos, prefill, residents, service, uploads_router
+from services.channels import progress as progress_query
 from services.channels.models import Application
 from services.channels.province import ChannelCardSystem
 from services.channels.residents import CurrentResident, Resident
@@ -210,10 +213,19 @@ async def _keep_uploads(session, resident: Resident, files: dict[str, UploadFile
 
 
 @router.get("/progress/{application_id}", response_class=HTMLResponse)
-async def progress(request: Request, application_id: int, session: SessionDep, resident: CurrentResident):
-    app = await service.owned(session, resident, application_id)
-    timeline = await service.events(session, app.application_id)
-    return _page(request, "progress.html", "办理进度", app=app, timeline=timeline)
+async def progress(request: Request, application_id: int):
+    """办理进度页：与进度接口同一条查询（`progress_query.fetch`：一次往返、连接先归还、不解密）。"""
+    row = await progress_query.fetch(progress_query.bearer(request), application_id)
+    request.state.user = progress_query.PollingResident(
+        row["session_id_masked"], row["session_channel"], row["person_token"]
+    )
+    if row["application_id"] is None:
+        raise not_found("业务申请")
+    timeline = [
+        SimpleNamespace(from_state=f, to_state=t, actor=a, note=n, at=datetime.fromisoformat(at))
+        for _, f, t, a, n, at in progress_query.events_of(row)
+    ]
+    return _page(request, "progress.html", "办理进度", app=SimpleNamespace(**row), timeline=timeline)
 
 
 @router.get("/qa", response_class=HTMLResponse)

@@ -92,6 +92,11 @@ def _events(raw: Any) -> list[list[Any]]:
     return orjson.loads(raw) if isinstance(raw, str | bytes) else raw
 
 
+def events_of(row: dict[str, Any]) -> list[list[Any]]:
+    """The stage events of a fetched row: [event_id, from_state, to_state, actor, note, at (ISO)]."""
+    return _events(row["events"])
+
+
 def etag(row: dict[str, Any], events: list[list[Any]]) -> str:
     last = events[-1][0] if events else 0
     seed = f"{row['application_id']}:{row['updated_at'].isoformat()}:{last}:{len(events)}"

@@ -25,7 +25,7 @@ from fastapi import Depends, Request
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.base.db import SessionDep
+from services.base.db import SessionDep, autocommit
 from services.base.errors import ApiError, unauthorized
 from services.terminals import device_cache, signing
 from services.terminals.models import Device, DeviceNonce
@@ -66,12 +66,35 @@ def _signed(known: device_cache.KnownDevice, request: Request, headers: tuple, b
     return hmac.compare_digest(expected, given)
 
 
-async def _load(session: AsyncSession, device_id: str) -> device_cache.KnownDevice:
-    device = await session.scalar(sa.select(Device).where(Device.device_id == device_id))
-    if device is None:
+async def _load(device_id: str) -> device_cache.KnownDevice:
+    """The device from the database. The first miss in a worker (and the first after the cache's
+    TTL) reads every enabled device in one statement, so a fleet's first heartbeats do not each
+    pay a read; any other miss reads its device alone. Both on an autocommitted connection of
+    their own, handed back at once: one round trip, and a request never holds one connection
+    while it waits for another (through the request's session, 60 requests at once held the pool
+    idle in transaction while each waited for the heartbeat's second connection)."""
+    if device_cache.needs_fill():
+        device_cache.mark_filling()
+        try:
+            device_cache.fill(await _read(Device.status == "启用"))
+        except Exception:
+            device_cache.forget()  # the next miss tries again
+            raise
+        known = device_cache.get(device_id)
+        if known is not None:
+            return known
+    found = await _read(Device.device_id == device_id)
+    if not found:
         raise unauthorized("DEVICE_UNKNOWN", "设备未登记")
-    session.expunge(device)  # a snapshot shared by this worker's requests, never flushed
-    return device_cache.remember(device)
+    return device_cache.remember(found[0])
+
+
+async def _read(condition: sa.ColumnElement[bool]) -> list[Device]:
+    """Devices matching `condition`, detached: snapshots shared by this worker's requests, never flushed."""
+    async with autocommit() as conn, AsyncSession(bind=conn, expire_on_commit=False) as reader:
+        devices = list((await reader.scalars(sa.select(Device).where(condition))).all())
+        reader.expunge_all()
+    return devices
 
 
 def _claim_nonce(device: Device, nonce: str, expires: datetime) -> sa.Insert:
@@ -89,12 +112,12 @@ def _expires(timestamp: str) -> datetime:
 
 
 async def _known_signer(
-    session: AsyncSession, request: Request, headers: tuple[str, str, str, str], body: bytes
+    request: Request, headers: tuple[str, str, str, str], body: bytes
 ) -> device_cache.KnownDevice:
     """The device that signed this (cached, or read when the cached secret does not match)."""
     known = device_cache.get(headers[0])
     if known is None or not _signed(known, request, headers, body):
-        known = await _load(session, headers[0])
+        known = await _load(headers[0])
         if not _signed(known, request, headers, body):
             raise unauthorized("SIGNATURE_INVALID", "签名无效")
         if known.device.status != "启用":
@@ -115,7 +138,7 @@ async def _verified(
     known = known or device_cache.get(device_id)
     for attempt in range(2):  # the cached copy first; the database's when that one is stale
         if known is None or not _signed(known, request, headers, body):
-            known = await _known_signer(session, request, headers, body)
+            known = await _known_signer(request, headers, body)
         if await session.scalar(_claim_nonce(known.device, nonce, expires)) is not None:
             return known.device
         seen = sa.select(DeviceNonce.nonce).where(
@@ -173,8 +196,9 @@ CurrentDevice = Annotated[Device, Depends(authenticate_device, scope="function")
 @dataclass
 class SignedCall:
     """A kiosk request whose signature checked out; its nonce is not stored yet. A route that can
-    do its whole work in one statement claims the nonce inside that statement (`claim_nonce`) and
-    falls back to `verify` (exact refusals, nonce in the session's transaction) otherwise."""
+    do its whole work in one statement claims the nonce inside that statement (as
+    `status.QUIET_SIGNED_HEARTBEAT` does) and falls back to `verify` (exact refusals, nonce in the
+    session's transaction) otherwise."""
 
     device: Device
     nonce: str
@@ -182,9 +206,6 @@ class SignedCall:
     headers: tuple[str, str, str, str]
     body: bytes
     known: device_cache.KnownDevice
-
-    def claim_nonce(self) -> sa.Insert:
-        return _claim_nonce(self.device, self.nonce, self.expires)
 
     async def verify(self, session: AsyncSession, request: Request) -> Device:
         return await _verified(session, request, self.headers, self.body, self.known)
@@ -199,7 +220,7 @@ async def signed_call(request: Request, session: SessionDep) -> AsyncIterator[Si
     if abs(time.time() - int(timestamp)) > window:
         raise unauthorized("SIGNATURE_EXPIRED", f"请求时间戳超出允许范围（±{window} 秒），请校准设备时钟")
     body = await request.body()
-    known = await _known_signer(session, request, headers, body)
+    known = await _known_signer(request, headers, body)
     request.state.device = known.device
     try:
         yield SignedCall(known.device, nonce, _expires(timestamp), headers, body, known)

@@ -69,10 +69,11 @@ async def heartbeat(
         report["device_time"] = body.device_time
     device_id = call.device.device_id
     # the usual heartbeat (nothing changed): nonce and update in one autocommitted statement
+    params = status.quiet_signed_heartbeat_params(
+        device_id, call.nonce, call.expires, call.device.updated_at, now, ip, report
+    )
     async with autocommit() as conn:
-        claimed, quiet = (
-            await conn.execute(status.quiet_signed_heartbeat(call.claim_nonce(), device_id, now, ip, report))
-        ).one()
+        claimed, quiet = (await conn.execute(status.QUIET_SIGNED_HEARTBEAT, params)).one()
     if not quiet:  # a change (or a stale cached device): the full path, one transaction
         if not claimed:
             await call.verify(session, request)

@@ -1,4 +1,4 @@
-"""The resident progress query: one round trip, owner only, ETag / If-None-Match → 304."""
+"""The resident progress query (API and H5 page): one round trip, owner only, ETag / If-None-Match → 304."""
 
 from __future__ import annotations
 
@@ -77,6 +77,12 @@ async def test_progress_is_owned_cached_by_etag_and_refused_without_a_session(cl
     refused = await client.get(f"{APPS}/{app_id}", headers=stranger)
     assert refused.status_code == 404 and refused.json()["code"] == "NOT_FOUND"
     assert (await client.get(f"{APPS}/{app_id + 1}", headers=owner)).status_code == 404
+
+    page = await client.get(f"/h5/progress/{app_id}", headers=owner)  # the H5 page: the same one query
+    assert page.status_code == 200 and "已提交省卡管" in page.text and "申领" in page.text
+    assert "&lt;b&gt;备注&lt;/b&gt;" in page.text and "<b>备注</b>" not in page.text
+    assert (await client.get(f"/h5/progress/{app_id}", headers=stranger)).status_code == 404
+    assert (await client.get(f"/h5/progress/{app_id}")).status_code == 401
     anonymous = await client.get(f"{APPS}/{app_id}")
     assert anonymous.status_code == 401 and anonymous.json()["code"] == "RESIDENT_UNAUTHENTICATED"
     forged = await client.get(f"{APPS}/{app_id}", headers={"Authorization": "Bearer r.not-a-session"})

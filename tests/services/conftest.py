@@ -17,6 +17,7 @@ import pytest_asyncio
 import sqlalchemy as sa
 
 from services import migrations
+from services.access_log.writer import WRITER as access_log_writer
 from services.app import create_app
 from services.base import db as base_db
 from services.base.db import Base
@@ -47,32 +48,17 @@ async def ops_test() -> AsyncIterator[str]:
     patch.undo()
 
 
-# A buffered writer (access log, audit queue) of an app whose event loop has ended can leave its
-# connection idle in a transaction that will never finish, holding the lock TRUNCATE needs.
-ABANDONED = """
-    select pg_terminate_backend(pid) from pg_stat_activity
-    where datname = current_database() and pid <> pg_backend_pid()
-      and state like 'idle in transaction%' and state_change < now() - interval '2 seconds'
-"""
-
-
 def truncate_all() -> None:
-    """Empty every table; after a lock wait of 10 s, end abandoned transactions and try again."""
+    """Empty every table. No transaction may be left open by then (the buffered writers drain at
+    each client's teardown and write in single autocommitted statements): a lock still held after
+    10 s fails the test loudly instead of being cleared by terminating backends."""
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    for attempt in range(3):
-        try:
-            # the audit log refuses TRUNCATE unless its trigger is off
-            with db.engine(TEST_DB).begin() as conn:
-                conn.execute(sa.text("set local lock_timeout = '10s'"))
-                conn.execute(sa.text("alter table audit_log disable trigger user"))
-                conn.execute(sa.text(f"truncate {tables} cascade"))
-                conn.execute(sa.text("alter table audit_log enable trigger user"))
-            return
-        except sa.exc.OperationalError:
-            if attempt == 2:
-                raise
-            with db.engine(TEST_DB).connect() as conn:
-                conn.execute(sa.text(ABANDONED))
+    # the audit log refuses TRUNCATE unless its trigger is off
+    with db.engine(TEST_DB).begin() as conn:
+        conn.execute(sa.text("set local lock_timeout = '10s'"))
+        conn.execute(sa.text("alter table audit_log disable trigger user"))
+        conn.execute(sa.text(f"truncate {tables} cascade"))
+        conn.execute(sa.text("alter table audit_log enable trigger user"))
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -83,6 +69,7 @@ async def client(ops_test: str) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=create_app(), client=("10.1.2.3", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
+    await access_log_writer.close()  # as the app's shutdown does: drained on this test's loop
 
 
 @dataclass
