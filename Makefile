@@ -6,10 +6,13 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 export UV_LINK_MODE := copy
 
-.PHONY: run test test-e2e test-data setup setup-core setup-airflow setup-superset lint bench clean-venvs
+.PHONY: run stop test test-e2e test-data setup setup-core setup-airflow setup-superset lint bench clean-venvs
 
 run: setup
 	$(VENV)/bin/ykt run
+
+stop:
+	$(VENV)/bin/ykt stop
 
 test: setup test-data
 	scripts/test.sh

@@ -19,6 +19,7 @@ app.add_typer(ids.app, name="id", help="证件号码校验")
 app.command("doctor", help="检查运行环境：Java、端口、虚拟环境、数据库")(doctor.doctor)
 app.command("run", help="一键运行平台（make run）")(run.run)
 app.command("status", help="平台各服务地址与状态")(run.status)
+app.command("stop", help="停止 make run 启动的全部后台服务（数据保留）")(run.stop)
 
 # (module, attribute, command name): command groups owned by other packages.
 PLUGINS: tuple[tuple[str, str, str], ...] = (

@@ -121,6 +121,36 @@ def run() -> None:
     status()
 
 
+def _stops() -> list[tuple[str, Callable[[], object]]]:
+    """Every background service `make run` starts, in the reverse of their start order."""
+    from pipeline import airflow_env, dbt_docs
+    from services import process as api
+    from simulators.channel_push import PUSH
+    from simulators.exchange_receiver import RECEIVER
+    from simulators.kiosk_process import CARD_SYSTEM, FLEET
+    from superset_assets import process as superset
+    from yikatong import db
+
+    return [
+        ("Superset", superset.stop),
+        ("dbt 文档", dbt_docs.stop),
+        ("Airflow", airflow_env.stop),
+        ("交换平台接收端（模拟）", RECEIVER.stop),
+        ("渠道消息接收端（模拟）", PUSH.stop),
+        ("终端模拟", FLEET.stop),
+        ("省卡管模拟", CARD_SYSTEM.stop),
+        ("API 服务", api.stop),
+        ("数据库", db.stop),
+    ]
+
+
+def stop() -> None:
+    """停止 `make run` 在后台启动的全部服务（数据保留，再次 `make run` 沿用）。"""
+    for name, stop_one in _stops():
+        stopped = stop_one()
+        console.print(f"[green]✔ 已停止 {name}[/green]" if stopped else f"  {name} 未在运行")
+
+
 def status() -> None:
     """打印平台的数据位置与服务地址。"""
     from yikatong import db
