@@ -306,6 +306,7 @@ def _db_heads() -> list[str]:
 class TaskOutcome:
     state: str | None
     tries: int
+    seconds: float | None = None  # the last attempt's run time (Airflow's start to end), None if it never ran
 
 
 @dataclass
@@ -375,7 +376,8 @@ def _task_outcomes(dag_id: str, ds: date, since: datetime) -> dict[str, TaskOutc
     from yikatong import db
 
     query = sa.text("""
-        select ti.task_id, ti.state, ti.try_number
+        select ti.task_id, ti.state, ti.try_number,
+               extract(epoch from ti.end_date - ti.start_date)::float as seconds
         from task_instance ti
         join dag_run dr on dr.dag_id = ti.dag_id and dr.run_id = ti.run_id
         where dr.id = (select id from dag_run where dag_id = :dag_id and logical_date = :ld
@@ -388,7 +390,7 @@ def _task_outcomes(dag_id: str, ds: date, since: datetime) -> dict[str, TaskOutc
             rows = conn.execute(query, {"dag_id": dag_id, "ld": ld, "since": since}).all()
     except sa.exc.DBAPIError:
         return {}
-    return {r.task_id: TaskOutcome(r.state, r.try_number or 0) for r in rows}
+    return {r.task_id: TaskOutcome(r.state, r.try_number or 0, r.seconds) for r in rows}
 
 
 _ERROR_MARKERS = ("Error", "错误", "失败", "Exception", "failed", "refused", "Traceback", "无法")

@@ -57,6 +57,9 @@ def run(ds: str = typer.Option(None, "--ds", help="业务日期 YYYY-MM-DD（默
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     console.print(result.message, style=None if result.ok else "red")
+    if slowest := result.task_seconds()[:3]:
+        named = "，".join(f"{name} {seconds:.0f}s" for name, seconds in slowest)
+        console.print(f"最慢的任务 / slowest tasks: {named}", style="dim")
     if not result.ok:
         raise typer.Exit(1)
 

@@ -177,6 +177,35 @@ class PipelineRun:
     def ok(self) -> bool:
         return len(self.runs) == len(self.order) and all(r.ok for r in self.runs)
 
+    def task_seconds(self) -> list[tuple[str, float]]:
+        """Every task's run time in Airflow's metadata (``dag.task``, seconds), slowest first."""
+        found = [
+            (f"{r.dag_id}.{task_id}", t.seconds)
+            for r in self.runs
+            for task_id, t in r.tasks.items()
+            if t.seconds is not None
+        ]
+        return sorted(found, key=lambda item: -item[1])
+
+    def profile(self) -> dict[str, Any]:
+        """Where the run's time went: the whole run, each DAG (`dags test`) and each task, in seconds.
+
+        A DAG's time beyond the sum of its tasks is Airflow's own (process start, DAG parsing and
+        sync, the in-process execution API), paid once per `dags test`.
+        """
+        return {
+            "ds": self.ds.isoformat(),
+            "seconds": round(self.seconds, 1),
+            "dags": {
+                r.dag_id: {
+                    "seconds": round(r.seconds, 1),
+                    "airflow_overhead": round(r.seconds - sum(t.seconds or 0 for t in r.tasks.values()), 1),
+                }
+                for r in self.runs
+            },
+            "tasks": {name: round(seconds, 1) for name, seconds in self.task_seconds()},
+        }
+
     @property
     def failed(self) -> DagRunResult | None:
         return next((r for r in self.runs if not r.ok), None)

@@ -222,3 +222,26 @@ def test_pipeline_run_message_names_dag_task_and_log(tmp_path):
         "conform_silver",
     ):
         assert part in text
+
+
+def test_pipeline_run_profile_splits_task_time_from_airflow_overhead(tmp_path):
+    def dag(dag_id: str, seconds: float, **tasks: float | None) -> airflow_env.DagRunResult:
+        outcomes = {t: airflow_env.TaskOutcome("success", 1, s) for t, s in tasks.items()}
+        ds = date(2026, 11, 27)
+        return airflow_env.DagRunResult(dag_id, ds, True, seconds, tmp_path / "x.log", outcomes)
+
+    ingest = dag("ingest_business", 40.0, ywk_code=3.0, ywk_transaction=5.0)
+    conform = dag("conform_silver", 100.0, conform_ops=70.0, reconcile=None)
+    order = ["ingest_business", "conform_silver"]
+    run = orchestrate.PipelineRun(date(2026, 11, 27), order, [ingest, conform])
+    run.seconds = 150.0
+    assert run.task_seconds() == [
+        ("conform_silver.conform_ops", 70.0),
+        ("ingest_business.ywk_transaction", 5.0),
+        ("ingest_business.ywk_code", 3.0),
+    ]
+    profile = run.profile()
+    assert profile["seconds"] == 150.0 and profile["ds"] == "2026-11-27"
+    assert profile["dags"]["ingest_business"] == {"seconds": 40.0, "airflow_overhead": 32.0}
+    assert profile["dags"]["conform_silver"] == {"seconds": 100.0, "airflow_overhead": 30.0}
+    assert list(profile["tasks"]) == [name for name, _ in run.task_seconds()]
