@@ -24,26 +24,23 @@ daily as (
     group by county_code, stage_order, stage_date
 ),
 
-paired as (
-    -- each stage's own day rows, plus its previous stage's days (which move its backlog)
-    select county_code, stage_order, stage_date, entered_count, rejected_count, 0 as previous_entered
-    from daily
-    union all
-    select county_code, stage_order + 1, stage_date, 0, 0, entered_count
-    from daily
-    where stage_order < 7
-),
-
 per_day as (
+    -- each stage's own day rows, beside its previous stage's entries of the same day (which move
+    -- its backlog); a day where only one of the two moved has the other side empty
     select
-        county_code,
-        stage_order,
-        stage_date,
-        sum(entered_count) as entered_count,
-        sum(rejected_count) as rejected_count,
-        sum(previous_entered) as previous_entered
-    from paired
-    group by county_code, stage_order, stage_date
+        coalesce(own.county_code, previous.county_code) as county_code,
+        coalesce(own.stage_order, previous.stage_order + 1) as stage_order,
+        coalesce(own.stage_date, previous.stage_date) as stage_date,
+        coalesce(own.entered_count, 0) as entered_count,
+        coalesce(own.rejected_count, 0) as rejected_count,
+        coalesce(previous.entered_count, 0) as previous_entered,
+        own.avg_hours_from_previous,
+        own.median_hours_from_previous
+    from daily as own
+    full outer join (select * from daily where stage_order < 7) as previous
+        on own.county_code = previous.county_code
+        and own.stage_order = previous.stage_order + 1
+        and own.stage_date = previous.stage_date
 ),
 
 with_backlog as (
@@ -70,14 +67,10 @@ final as (
         ---------- measures
         with_backlog.entered_count::integer as entered_count,
         with_backlog.rejected_count::integer as rejected_count,
-        round(daily.avg_hours_from_previous::numeric, 2) as avg_hours_from_previous,
-        round(daily.median_hours_from_previous::numeric, 2) as median_hours_from_previous,
+        round(with_backlog.avg_hours_from_previous::numeric, 2) as avg_hours_from_previous,
+        round(with_backlog.median_hours_from_previous::numeric, 2) as median_hours_from_previous,
         with_backlog.backlog_count::integer as backlog_count
     from with_backlog
-    left join daily
-        on with_backlog.county_code = daily.county_code
-        and with_backlog.stage_order = daily.stage_order
-        and with_backlog.stage_date = daily.stage_date
     left join regions on with_backlog.county_code = regions.region_code
 )
 
