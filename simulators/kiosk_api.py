@@ -47,6 +47,19 @@ def layout(count: int) -> list[tuple[str, str]]:
     return out
 
 
+def registration(kiosk: Kiosk) -> dict[str, str]:
+    """What staff enter to register the kiosk (also what the legacy-history import registers)."""
+    return {
+        "device_id": kiosk.device_id,
+        "name": f"模拟自助机{kiosk.device_id[-4:]}号",
+        "device_type": "自助制发卡一体机",
+        "outlet_code": kiosk.outlet_code,
+        "address": f"{regions.get(kiosk.outlet_code).full_name}服务大厅",
+        "manufacturer": "模拟终端",
+        "serial_no": f"SIM{kiosk.index:05d}",
+    }
+
+
 class CredentialStore:
     """Device secrets on disk, one JSON object `{device_id: secret_hex}`."""
 
@@ -120,16 +133,7 @@ class FleetApi:
         device_id = kiosk.device_id
         known = await self._staff("GET", f"/api/v1/admin/devices/{device_id}")
         if known.status_code == 404:
-            body = {
-                "device_id": device_id,
-                "name": f"模拟自助机{device_id[-4:]}号",
-                "device_type": "自助制发卡一体机",
-                "outlet_code": kiosk.outlet_code,
-                "address": f"{regions.get(kiosk.outlet_code).full_name}服务大厅",
-                "manufacturer": "模拟终端",
-                "serial_no": f"SIM{kiosk.index:05d}",
-            }
-            created = await self._staff("POST", "/api/v1/admin/devices", json=body)
+            created = await self._staff("POST", "/api/v1/admin/devices", json=registration(kiosk))
             _expect(created, 201, f"登记设备 {device_id}")
             self.store.secrets[device_id] = created.json()["credential"]["secret"]
         elif known.status_code == 200 and device_id not in self.store.secrets:

@@ -119,5 +119,19 @@ def stage_fleet() -> str:
     province = start_card_system()
     if not ready():
         raise SimulatorProcessError(f"API 未就绪（{base_url()}），无法启动终端模拟")
+    history = import_fleet_history()
     fleet = start_fleet()
-    return f"{province}；{fleet}；ykt simulate fleet status 查看，ykt simulate fleet stop 停止"
+    return f"{province}；{history}；{fleet}；ykt simulate fleet status 查看，ykt simulate fleet stop 停止"
+
+
+def import_fleet_history(devices: int = 20, seed: int = 7) -> str:
+    """The fleet's recent past from the legacy system, once (`kiosk_legacy_import`), before the live
+    fleet runs: a fleet still running from before the import is stopped for it (restarted after)."""
+    from simulators import kiosk_legacy_import as legacy
+
+    if legacy.pending(devices=devices, seed=seed) and FLEET.running_pid() is not None:
+        FLEET.stop()
+    result = legacy.import_history(
+        devices=devices, seed=seed, progress=lambda m: print(f"  … {m}", flush=True)
+    )
+    return result.line()
