@@ -84,6 +84,46 @@ DATASETS: tuple[Dataset, ...] = (
         ),
     ),
     Dataset(
+        "mart_card_issuance_county_daily",
+        "发卡（按县按日）",
+        (
+            Column("issue_date", "DATE", "日期"),
+            *COUNTY,
+            Column("issue_type", "VARCHAR", "业务类型"),
+            Column("cards", "BIGINT", "卡数"),
+        ),
+        (Metric("cards_total", "SUM(cards)", "卡数", ",d"),),
+    ),
+    Dataset(
+        "mart_card_stats_by_county",
+        "业务统计（七项，按区县）",
+        (
+            *COUNTY,
+            Column("stat_name", "VARCHAR", "统计项"),
+            Column("stat_item", "VARCHAR", "细项"),
+            Column("value", "BIGINT", "数值"),
+        ),
+        (Metric("stat_total", "SUM(value)", "数量", ",d"),),
+    ),
+    Dataset(
+        "mart_card_production_backlog",
+        "制卡积压与驳回（按县按环节）",
+        (
+            *COUNTY,
+            Column("stage_order", "INTEGER", "环节序号"),
+            Column("stage_name", "VARCHAR", "制卡环节"),
+            Column(
+                "stage_label", "VARCHAR", "制卡环节（按顺序）", expression="stage_order || '.' || stage_name"
+            ),
+            Column("backlog_count", "BIGINT", "当前积压数"),
+            Column("rejected_count", "BIGINT", "累计驳回数"),
+        ),
+        (
+            Metric("backlog_now", "SUM(backlog_count)", "当前积压数", ",d"),
+            Metric("rejected_total", "SUM(rejected_count)", "驳回数", ",d"),
+        ),
+    ),
+    Dataset(
         "mart_online_application",
         "线上申领",
         (
@@ -298,7 +338,7 @@ def _stat_chart(stat: str, index: int) -> Chart:
     return Chart(
         f"stat_{index}",
         f"{stat}统计（按区县）",
-        "mart_card_stats",
+        "mart_card_stats_by_county",
         "bar",
         ("stat_total",),
         x="county_name",
@@ -363,7 +403,7 @@ CHARTS: tuple[Chart, ...] = (
     Chart(
         "funnel_backlog",
         "各环节当前积压与累计驳回",
-        "mart_card_production_funnel",
+        "mart_card_production_backlog",
         "bar",
         ("backlog_now", "rejected_total"),
         x="stage_label",
@@ -381,7 +421,7 @@ CHARTS: tuple[Chart, ...] = (
     Chart(
         "issuance_trend",
         "每日发卡、补卡、换卡",
-        "mart_card_issuance_daily",
+        "mart_card_issuance_county_daily",
         "line",
         ("cards_total",),
         x="issue_date",
@@ -391,7 +431,7 @@ CHARTS: tuple[Chart, ...] = (
     Chart(
         "issuance_by_county",
         "各区县发卡、补卡、换卡",
-        "mart_card_issuance_daily",
+        "mart_card_issuance_county_daily",
         "bar",
         ("cards_total",),
         x="county_name",

@@ -17,7 +17,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ANCHOR = date(2026, 11, 27)  # the business date of the raw snapshot (conftest.AS_OF)
 MARTS = ["mart_card_issuance_daily", "mart_card_stats", "mart_card_production_funnel",
          "mart_online_application", "mart_problem_card", "mart_pension_receipt", "mart_insurance_business",
-         "mart_source_monitoring", "mart_terminal_status", "dim_region"]  # fmt: skip
+         "mart_source_monitoring", "mart_terminal_status", "mart_card_stats_by_county",
+         "mart_card_issuance_county_daily", "mart_card_production_backlog", "dim_region"]  # fmt: skip
 ISSUE_TYPE = {"申领": "发卡", "补卡": "补卡", "换卡": "换卡"}
 PENSION_GROUP = {"110": "企业", "120": "机关", "170": "城乡居民"}
 
@@ -140,6 +141,46 @@ def test_insurance_business_and_source_monitoring_count_every_row(built) -> None
     assert (merged["bronze_rows"] == merged["bronze_rows_batch"]).all()
     assert set(monitoring["reconciliation_status"]) <= {"一致", "不一致", "未对账"}
     assert (monitoring["reconciliation_status"] == "一致").sum() > 0
+
+
+# The small marts the dashboards read (the chart's grain) beside the query each chart ran on the
+# detail mart before: both sides must hold the same rows (EXCEPT ALL treats NULLs as equal).
+ROLLUPS = {
+    "mart_card_stats_by_county": (
+        "select county_code, county_name, stat_name, stat_item, value from marts.mart_card_stats_by_county",
+        "select county_code, county_name, stat_name, stat_item, sum(value) from marts.mart_card_stats "
+        "group by 1, 2, 3, 4",
+    ),
+    "mart_card_issuance_county_daily": (
+        "select issue_date, county_code, county_name, issue_type, cards "
+        "from marts.mart_card_issuance_county_daily",
+        "select issue_date, county_code, county_name, issue_type, sum(cards) "
+        "from marts.mart_card_issuance_daily group by 1, 2, 3, 4",
+    ),
+    "mart_card_production_backlog": (
+        "select county_code, stage_order || '.' || stage_name, backlog_count, rejected_count "
+        "from marts.mart_card_production_backlog",
+        "select county_code, stage_order || '.' || stage_name, sum(backlog_count) filter (where "
+        "stage_date = (select max(stage_date) from marts.mart_card_production_funnel)), sum(rejected_count) "
+        "from marts.mart_card_production_funnel group by county_code, stage_order, stage_name",
+    ),
+}
+
+
+@pytest.mark.parametrize("mart", sorted(ROLLUPS))
+def test_dashboard_rollups_equal_the_detail_marts(built, mart: str) -> None:
+    rollup, detail = ROLLUPS[mart]
+    differ = frame(f"(({rollup}) except all ({detail})) union all (({detail}) except all ({rollup}))")
+    assert differ.empty, differ
+    assert len(frame(rollup)) > 1, f"{mart} 为空，测试无意义"
+
+
+def test_the_backlog_rollup_reads_the_newest_funnel_day(built) -> None:
+    backlog = frame("select * from marts.mart_card_production_backlog")
+    assert backlog["backlog_count"].notna().any() and backlog["rejected_count"].sum() > 0
+    assert set(backlog["stage_name"]) == set(
+        frame("select stage_name from marts.mart_card_production_funnel")["stage_name"]
+    )
 
 
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])")

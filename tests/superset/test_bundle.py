@@ -56,7 +56,7 @@ def test_every_declared_mart_is_a_dbt_model(marts: dict[str, set[str]]) -> None:
 def test_the_seven_dashboards_in_chinese(files: dict[str, str]) -> None:
     titles = {yaml.safe_load(t)["dashboard_title"] for p, t in files.items() if p.startswith("dashboards/")}
     assert titles == TITLES
-    stats = [c for c in decl.CHARTS if c.dataset == "mart_card_stats"]
+    stats = [c for c in decl.CHARTS if c.dataset == "mart_card_stats_by_county"]
     assert sorted(f.value for c in stats for f in c.filters) == sorted(decl.CARD_STATS)
     assert {c.viz for c in stats} == {"bar"}
 
