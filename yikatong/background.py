@@ -90,6 +90,7 @@ class Background:
                 start_new_session=True,
             )
         self.pid_file.write_text(f"{proc.pid}\n{port}\n" if port is not None else f"{proc.pid}\n")
+        _until_exec(proc)
         return proc
 
     def wait(
@@ -156,6 +157,17 @@ class Background:
     def tail(self, chars: int = 2000) -> str:
         log = self.log_file
         return log.read_text(errors="replace")[-chars:] if log.exists() else ""
+
+
+def _until_exec(proc: subprocess.Popen, patience: float = 2.0) -> None:
+    """Wait until the child runs its command: `Popen` may return while the child is still between
+    fork and exec (its /proc cmdline empty), when :meth:`Background.running` would not recognise it."""
+    deadline = time.monotonic() + patience
+    while proc.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{proc.pid}/cmdline").read_bytes():
+                return
+        time.sleep(0.002)
 
 
 def alive(pid: int) -> bool:

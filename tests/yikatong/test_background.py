@@ -139,3 +139,16 @@ def test_ensure_reports_a_start_that_fails_with_the_label_and_the_log(tmp_path):
     with pytest.raises(LookupError, match="地址已被占用") as raised:
         service.ensure(command, port=_free_port(), label="模拟服务", timeout=30, error=LookupError)
     assert "模拟服务 未能启动" in str(raised.value) and not service.pid_file.exists()
+
+
+def test_a_started_process_is_found_at_once(tmp_path):
+    """`start` returns once the child runs its command (never between fork and exec), so `running()`
+    right after it knows the process; CI once caught the gap."""
+    service = Background(lambda: tmp_path, "quick", b"marker-of-quick")
+    for _ in range(40):
+        proc = service.start([sys.executable, "-c", "import time; time.sleep(30)", "marker-of-quick"])
+        try:
+            assert service.running_pid() == proc.pid
+        finally:
+            proc.kill()
+            proc.wait()
