@@ -36,6 +36,9 @@ def serve(
         loop="uvloop",
         http="httptools",
         proxy_headers=True,
+        # longer than any client's pause between calls (kiosks every 5 s): with uvicorn's default of 5 s
+        # a kiosk reusing its connection could meet the server closing it (the fleet saw ReadErrors)
+        timeout_keep_alive=75,
         access_log=False,
         log_level="warning",
     )
