@@ -27,7 +27,7 @@ from services.base.audit import AuditDep, AuditIntent
 from services.base.db import SessionDep
 from services.base.errors import ApiError, forbidden, not_found
 from services.base.validation import field_errors
-from services.channels import eligibility, photos, prefill, residents, service, uploads_router
+from services.channels import eligibility, photos, pickup, prefill, residents, service, uploads_router
 from services.channels import progress as progress_query
 from services.channels.models import Application
 from services.channels.province import ChannelCardSystem
@@ -225,7 +225,14 @@ async def progress(request: Request, application_id: int):
         SimpleNamespace(from_state=f, to_state=t, actor=a, note=n, at=datetime.fromisoformat(at))
         for _, f, t, a, n, at in progress_query.events_of(row)
     ]
-    return _page(request, "progress.html", "办理进度", app=SimpleNamespace(**row), timeline=timeline)
+    return _page(
+        request,
+        "progress.html",
+        "办理进度",
+        app=SimpleNamespace(**row),
+        pickup=SimpleNamespace(**pickup.describe(row)),
+        timeline=timeline,
+    )
 
 
 @router.get("/qa", response_class=HTMLResponse)

@@ -83,6 +83,10 @@ class Application(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+    # 领卡信息：制卡批次、装箱位置（箱-盒-排-位）、领卡网点（先取表单所选，省卡管回报后以其为准）
+    batch_no: Mapped[str | None] = mapped_column(String(16))
+    box_position: Mapped[str | None] = mapped_column(String(20))
+    outlet_code: Mapped[str | None] = mapped_column(String(12))
 
 
 class ApplicationEvent(Base):

@@ -4,8 +4,9 @@ The H5 page and the channels poll `GET /api/v1/channels/applications/{id}` often
 kept cheap: the resident session (by the SM3 digest of the bearer token), the application (only
 when it belongs to that session's person) and its stage timeline come back from ONE statement on
 an autocommit connection; nothing is decrypted (the masked ID and name are already stored); the
-body is serialised with orjson; the ETag is derived from the application's `updated_at` and its
-last stage event, so a page that sends `If-None-Match` gets a bodiless 304 when nothing changed.
+body is serialised with orjson; the ETag is derived from the application's `updated_at`, its
+pickup details (batch, box position, outlet) and its last stage event, so a page that sends
+`If-None-Match` gets a bodiless 304 when nothing changed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fastapi import Request, Response
 
 from services.base.db import autocommit
 from services.base.errors import not_found, unauthorized
+from services.channels import pickup
 from services.channels.residents import COOKIE, token_hash
 
 _QUERY = sa.text(
@@ -28,6 +30,7 @@ _QUERY = sa.text(
     SELECT s.expires_at, s.channel_id AS session_channel, s.person_token, s.id_masked AS session_id_masked,
            a.application_id, a.business, a.state, a.open, a.channel_id, a.region_code,
            a.id_masked, a.name_masked, a.card_no, a.province_ref, a.reason, a.created_at, a.updated_at,
+           a.batch_no, a.box_position, a.outlet_code,
            (SELECT json_agg(json_build_array(e.event_id, e.from_state, e.to_state, e.actor, e.note, e.at)
                             ORDER BY e.event_id)
               FROM channel_application_event e
@@ -99,12 +102,13 @@ def events_of(row: dict[str, Any]) -> list[list[Any]]:
 
 def etag(row: dict[str, Any], events: list[list[Any]]) -> str:
     last = events[-1][0] if events else 0
-    seed = f"{row['application_id']}:{row['updated_at'].isoformat()}:{last}:{len(events)}"
+    details = ":".join(row[k] or "" for k in pickup.FIELDS)
+    seed = f"{row['application_id']}:{row['updated_at'].isoformat()}:{last}:{len(events)}:{details}"
     return '"' + hashlib.blake2b(seed.encode(), digest_size=12).hexdigest() + '"'
 
 
 def body(row: dict[str, Any], events: list[list[Any]]) -> bytes:
-    data = {k: row[k] for k in _FIELDS}
+    data = {k: row[k] for k in _FIELDS} | pickup.describe(row)
     data["timeline"] = [
         {"from_state": f, "to_state": t, "actor": a, "note": n, "at": at} for _, f, t, a, n, at in events
     ]

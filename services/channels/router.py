@@ -25,6 +25,7 @@ from services.channels.schemas import (
     ChannelCreate,
     ChannelOut,
     EventOut,
+    ProgressOut,
     ReviewAction,
     SessionOut,
     SessionRequest,
@@ -151,12 +152,12 @@ async def mine(session: SessionDep, resident: CurrentResident):
 
 @public.get(
     "/applications/{application_id}",
-    response_model=ApplicationOut,
+    response_model=ProgressOut,
     summary="办理进度",
     responses={304: {"description": "与 If-None-Match 所给 ETag 相同，进度未变"}},
 )
 async def progress(application_id: AppId, request: Request) -> Response:
-    """阶段时间线：每一次状态变化（谁、何时、备注）；带 ETag，轮询时以 If-None-Match 取 304。"""
+    """阶段时间线（谁、何时、备注）与领卡信息（批次、装箱位置、领卡网点）；带 ETag，可取 304。"""
     return await progress_query.respond(request, application_id)
 
 

@@ -97,7 +97,17 @@ class ApplicationOut(BaseModel):
     province_ref: str | None
     reason: str | None
     created_at: datetime
+    batch_no: str | None = None
+    box_position: str | None = None
+    outlet_code: str | None = None
     timeline: list[EventOut] = []
+
+
+class ProgressOut(ApplicationOut):
+    """办理进度：申请、阶段时间线与领卡信息（装箱位置的文字说法、领卡网点名称）。"""
+
+    box_position_text: str | None = None
+    outlet_name: str | None = None
 
 
 class ReviewAction(BaseModel):

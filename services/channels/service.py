@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.base.errors import conflict, not_found
-from services.channels import documents, eligibility, flows, outbox, photos
+from services.channels import documents, eligibility, flows, outbox, photos, pickup
 from services.channels.models import Application, ApplicationEvent
 from services.channels.province import CardSystemError, ChannelCardSystem
 from services.channels.residents import Resident
@@ -28,6 +28,11 @@ async def _timeline(
             application_id=app.application_id, from_state=before, to_state=app.state, actor=actor, note=note
         )
     )
+    await _push(session, app, note)
+
+
+async def _push(session: AsyncSession, app: Application, note: str | None) -> None:
+    """The 业务进度 message: the stage, the note and the pickup details known so far."""
     await outbox.enqueue(
         session,
         app.channel_id,
@@ -39,7 +44,8 @@ async def _timeline(
             "state": app.state,
             "note": note,
             "todo": not flows.is_final(app.business, app.state),
-        },
+        }
+        | pickup.payload(app),
     )
 
 
@@ -102,6 +108,7 @@ async def submit(
         form_public={k: form[k] for k in PUBLIC_FIELDS if form.get(k)}
         | ({"face_distance": distance} if distance is not None else {}),
         card_no=form.get("card_no"),
+        outlet_code=form.get("outlet_code"),
     )
     session.add(app)
     try:
@@ -181,7 +188,11 @@ async def owned(session: AsyncSession, resident: Resident, application_id: int) 
 
 
 async def sync(session: AsyncSession, app: Application) -> Application:
-    """Follow the card system's stage timeline: 省级制卡 → 制卡中, 发往网点 → 待领卡, 审核不通过 → 已退回."""
+    """Follow the card system's stage timeline: 省级制卡 → 制卡中, 发往网点 → 待领卡, 审核不通过 → 已退回.
+
+    The batch, box position and pickup outlet are recorded on the way (`pickup.record`); a change
+    of them is pushed with the stage it comes with, or on its own when no stage moved.
+    """
     async with ChannelCardSystem() as cs:
         try:
             progress = await cs.progress(form_of(app)["id_number"])
@@ -193,8 +204,12 @@ async def sync(session: AsyncSession, app: Application) -> Application:
         return await move(
             session, app, "refused", "system", "system", f"省卡管审核不通过：{reason or ''}"[:200]
         )
+    changed, before = pickup.record(app, progress), app.state
     if "省级制卡" in done and app.state == "已提交省卡管":
         await move(session, app, "made", "system", "system")
     if "发往网点" in done and app.state == "制卡中":
-        await move(session, app, "ready", "system", "system", f"批次 {progress.get('BATCHNO') or '-'}")
+        await move(session, app, "ready", "system", "system", pickup.notice(app))
+    if changed and app.state == before:
+        await session.flush()
+        await _push(session, app, pickup.summary(app))
     return app
