@@ -9,6 +9,7 @@ command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc)  # Excel tests: w
 [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)  # CJK font: generated ID-card images (OCR tests)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)  # browser tests of the Superset dashboards
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)  # load generator of the API benchmarks (benchmarks/bench_api_load.py)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "安装系统依赖 / installing system packages: ${need[*]}"

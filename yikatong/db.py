@@ -113,16 +113,33 @@ def engine(database: str) -> sa.Engine:
     return sa.create_engine(url_for(database), pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
-# Connections per process (an API worker): 40 kept + 20 overflow. With the default 2 workers that
-# is at most 120 of the server's max_connections (400, `_SERVER_CONF`), leaving room for Airflow,
-# Superset and dbt; under a burst a request queues for a connection rather than failing.
+# Connections per process (an API worker): 40 kept + 20 overflow, and the autocommit pool's 40 + 10
+# below. With the default 2 workers that is at most 220 of the server's max_connections (400,
+# `_SERVER_CONF`), leaving room for Airflow, Superset and dbt; under a burst a request queues for a
+# connection rather than failing.
 ASYNC_POOL, ASYNC_OVERFLOW = 40, 20
+
+
+# A second pool per process whose connections stay in autocommit: the one-statement paths
+# (heartbeats, progress polls, device reads, log writers) take one without switching its isolation
+# level on checkout and back on return (driver calls and pool events on every request). Its steady
+# size covers the requests a worker admits at once (`services.base.admission.MAX_ACTIVE`, 32) and
+# the background writers: beyond it each checkout would open, and close again, a PostgreSQL backend.
+AUTOCOMMIT_POOL, AUTOCOMMIT_OVERFLOW = 40, 10
 
 
 @functools.cache
 def async_engine(database: str, pool_size: int = ASYNC_POOL) -> AsyncEngine:
     url = url_for(database, "postgresql+psycopg")
     return create_async_engine(url, pool_size=pool_size, max_overflow=ASYNC_OVERFLOW)
+
+
+@functools.cache
+def autocommit_engine(database: str) -> AsyncEngine:
+    url = url_for(database, "postgresql+psycopg")
+    return create_async_engine(
+        url, pool_size=AUTOCOMMIT_POOL, max_overflow=AUTOCOMMIT_OVERFLOW, isolation_level="AUTOCOMMIT"
+    )
 
 
 def sessionmaker_for(database: str) -> sessionmaker[Session]:

@@ -59,14 +59,18 @@ class Admission:
         if gate.locked() and self.waiting >= self.max_waiting:
             await self._busy(send)
             return
-        self.waiting += 1
-        try:
-            await asyncio.wait_for(gate.acquire(), self.wait_s)
-        except TimeoutError:
-            await self._busy(send)
-            return
-        finally:
-            self.waiting -= 1
+        if gate.locked():  # wait in line (a timer, no extra task: `asyncio.timeout`, not `wait_for`)
+            self.waiting += 1
+            try:
+                async with asyncio.timeout(self.wait_s):
+                    await gate.acquire()
+            except TimeoutError:
+                await self._busy(send)
+                return
+            finally:
+                self.waiting -= 1
+        else:
+            await gate.acquire()  # a free slot: taken at once
         try:
             await self.app(scope, receive, send)
         finally:

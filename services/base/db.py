@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
+import psycopg
 from fastapi import Depends
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
@@ -58,6 +59,7 @@ def forget_engines() -> None:
     """Drop cached session factories and engines (tests switch event loops or databases)."""
     _sessionmaker.cache_clear()
     db.async_engine.cache_clear()
+    db.autocommit_engine.cache_clear()
     from services.terminals import device_cache  # cached devices belong to the old database too
 
     device_cache.forget()
@@ -68,8 +70,17 @@ async def autocommit() -> AsyncIterator[AsyncConnection]:
     """A pooled connection in autocommit: a statement is its own transaction, so a write that
     fits in one statement costs one round trip (no BEGIN, no COMMIT) and holds the connection
     for just that."""
-    async with db.async_engine(database_name()).connect() as conn:
-        yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+    async with db.autocommit_engine(database_name()).connect() as conn:
+        yield conn
+
+
+@contextlib.asynccontextmanager
+async def driver_autocommit() -> AsyncIterator[psycopg.AsyncConnection]:
+    """The psycopg connection under `autocommit()`, for the few statements run on every request of
+    a hot path (the kiosk heartbeat): SQL written in psycopg's `%(name)s` style, executed and
+    prepared by the driver without SQLAlchemy's per-execution work; the pool is the same."""
+    async with autocommit() as conn:
+        yield (await conn.get_raw_connection()).driver_connection
 
 
 async def get_session() -> AsyncIterator[AsyncSession]:

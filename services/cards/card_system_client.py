@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from services.base.http import tls_context
 from yikatong.settings import get_settings
 
 OK = "0000"
@@ -43,6 +44,7 @@ class CardSystemClient:
             headers={"X-Api-Key": api_key or settings.card_system_api_key},
             timeout=TIMEOUT,
             transport=transport,
+            verify=tls_context(),
         )
 
     async def __aenter__(self) -> CardSystemClient:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.base import audit
+from services.base.http import tls_context
 from services.catalog import manifest as manifests
 from services.catalog.export import ExportResult, manifest_sm3
 from services.catalog.models import ShareDelivery
@@ -97,7 +98,7 @@ async def deliver_all(
     from services.base.db import sessionmaker
 
     own = client is None
-    client = client or httpx.AsyncClient(base_url=exchange_url(), timeout=120)
+    client = client or httpx.AsyncClient(base_url=exchange_url(), timeout=120, verify=tls_context())
     try:
         async with sessionmaker()() as session:
             return [await deliver(session, client, result, ds) for result in results]

@@ -3,10 +3,10 @@
 The H5 page and the channels poll `GET /api/v1/channels/applications/{id}` often, so this path is
 kept cheap: the resident session (by the SM3 digest of the bearer token), the application (only
 when it belongs to that session's person) and its stage timeline come back from ONE statement on
-an autocommit connection; nothing is decrypted (the masked ID and name are already stored); the
-body is serialised with orjson; the ETag is derived from the application's `updated_at`, its
-pickup details (batch, box position, outlet) and its last stage event, so a page that sends
-`If-None-Match` gets a bodiless 304 when nothing changed.
+an autocommit connection, run by the driver itself (`driver_autocommit`); nothing is decrypted
+(the masked ID and name are already stored); the body is serialised with orjson; the ETag is
+derived from the application's `updated_at`, its pickup details (batch, box position, outlet) and
+its last stage event, so a page that sends `If-None-Match` gets a bodiless 304 when nothing changed.
 """
 
 from __future__ import annotations
@@ -17,16 +17,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 from fastapi import Request, Response
+from psycopg.rows import dict_row
 
-from services.base.db import autocommit
+from services.base.db import driver_autocommit
 from services.base.errors import not_found, unauthorized
 from services.channels import pickup
 from services.channels.residents import COOKIE, token_hash
 
-_QUERY = sa.text(
-    """
+_QUERY = """
     SELECT s.expires_at, s.channel_id AS session_channel, s.person_token, s.id_masked AS session_id_masked,
            a.application_id, a.business, a.state, a.open, a.channel_id, a.region_code,
            a.id_masked, a.name_masked, a.card_no, a.province_ref, a.reason, a.created_at, a.updated_at,
@@ -37,10 +36,9 @@ _QUERY = sa.text(
              WHERE e.application_id = a.application_id) AS events
       FROM channel_resident_session s
       LEFT JOIN channel_application a
-        ON a.application_id = :application_id AND a.person_token = s.person_token
-     WHERE s.token_hash = :token_hash
-    """
-)
+        ON a.application_id = %(application_id)s AND a.person_token = s.person_token
+     WHERE s.token_hash = %(token_hash)s
+"""
 _FIELDS = (
     "application_id",
     "business",
@@ -78,12 +76,9 @@ def bearer(request: Request) -> str:
 
 async def fetch(token: str, application_id: int) -> dict[str, Any]:
     """One round trip; the pooled connection is released before the caller builds anything."""
-    async with autocommit() as conn:
-        row = (
-            (await conn.execute(_QUERY, {"application_id": application_id, "token_hash": token_hash(token)}))
-            .mappings()
-            .first()
-        )
+    params = {"application_id": application_id, "token_hash": token_hash(token)}
+    async with driver_autocommit() as conn, conn.cursor(row_factory=dict_row) as cursor:
+        row = await (await cursor.execute(_QUERY, params)).fetchone()
     if row is None or row["expires_at"] < datetime.now(UTC):
         raise unauthorized("RESIDENT_SESSION_EXPIRED", "登录已过期，请重新进入")
     return dict(row)

@@ -25,7 +25,7 @@ from fastapi import Depends, Request
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.base.db import SessionDep, autocommit
+from services.base.db import SessionDep, autocommit, sessionmaker
 from services.base.errors import ApiError, unauthorized
 from services.terminals import device_cache, signing
 from services.terminals.models import Device, DeviceNonce
@@ -211,9 +211,10 @@ class SignedCall:
         return await _verified(session, request, self.headers, self.body, self.known)
 
 
-async def signed_call(request: Request, session: SessionDep) -> AsyncIterator[SignedCall]:
+async def signed_call(request: Request) -> AsyncIterator[SignedCall]:
     """The signature checks of `authenticate_device`, without touching the database when the
-    device is cached; a refused request's nonce is kept as there."""
+    device is cached (no session is even opened: the route takes a connection when it needs one);
+    a refused request's nonce is kept as there."""
     headers = _headers(request)
     device_id, timestamp, nonce, _ = headers
     window = _window()
@@ -225,10 +226,9 @@ async def signed_call(request: Request, session: SessionDep) -> AsyncIterator[Si
     try:
         yield SignedCall(known.device, nonce, _expires(timestamp), headers, body, known)
     except Exception:
-        await _burn_nonce(session, device_id, nonce, timestamp)
+        async with sessionmaker()() as session:
+            await _burn_nonce(session, device_id, nonce, timestamp)
         raise
-    if session.in_transaction():
-        await session.commit()
 
 
 SignedDevice = Annotated[SignedCall, Depends(signed_call, scope="function")]

@@ -61,34 +61,34 @@ def _quiet_heartbeat(device_id: str, now: datetime, ip: str | None, report: dict
 # only while the device is 启用 and as cached; the state row and the device's last-seen time are
 # updated only if that happened and nothing but the heartbeat changes (a reported running state
 # and faults must equal the stored ones).
-QUIET_SIGNED_HEARTBEAT = sa.text("""
+QUIET_SIGNED_HEARTBEAT = """
 with claimed as (
     insert into device_nonce (device_id, nonce, expires_at)
-    select cast(:device_id as varchar), cast(:nonce as varchar), cast(:expires as timestamptz)
+    select cast(%(device_id)s as varchar), cast(%(nonce)s as varchar), cast(%(expires)s as timestamptz)
     where exists (
         select 1 from terminal_device
-        where device_id = cast(:device_id as varchar) and status = '启用'
-            and updated_at = cast(:updated_at as timestamptz)
+        where device_id = cast(%(device_id)s as varchar) and status = '启用'
+            and updated_at = cast(%(updated_at)s as timestamptz)
     )
     on conflict do nothing
     returning nonce
 ), quiet_state as (
     update terminal_state set
-        last_heartbeat_at = cast(:now as timestamptz),
-        components = coalesce(cast(:components as jsonb), components),
-        software_version = coalesce(cast(:software_version as varchar), software_version),
-        device_time = coalesce(cast(:device_time as timestamptz), device_time)
-    where device_id = cast(:device_id as varchar) and online is true and exists (select 1 from claimed)
-        and (cast(:running_state as varchar) is null
-             or (running_state = cast(:running_state as varchar) and faults = cast(:faults as jsonb)))
+        last_heartbeat_at = cast(%(now)s as timestamptz),
+        components = coalesce(cast(%(components)s as jsonb), components),
+        software_version = coalesce(cast(%(software_version)s as varchar), software_version),
+        device_time = coalesce(cast(%(device_time)s as timestamptz), device_time)
+    where device_id = cast(%(device_id)s as varchar) and online is true and exists (select 1 from claimed)
+        and (cast(%(running_state)s as varchar) is null
+             or (running_state = cast(%(running_state)s as varchar) and faults = cast(%(faults)s as jsonb)))
     returning device_id
 ), quiet_device as (
-    update terminal_device set last_seen_at = cast(:now as timestamptz), last_ip = cast(:ip as varchar)
-    where device_id = cast(:device_id as varchar) and exists (select 1 from quiet_state)
+    update terminal_device set last_seen_at = cast(%(now)s as timestamptz), last_ip = cast(%(ip)s as varchar)
+    where device_id = cast(%(device_id)s as varchar) and exists (select 1 from quiet_state)
     returning device_id
 )
 select (select count(*) from claimed) as claimed, (select count(*) from quiet_device) as quiet
-""")
+"""
 
 
 def quiet_signed_heartbeat_params(

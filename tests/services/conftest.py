@@ -43,6 +43,7 @@ async def ops_test() -> AsyncIterator[str]:
     import_all()
     yield TEST_DB
     await db.async_engine(TEST_DB).dispose()
+    await db.autocommit_engine(TEST_DB).dispose()
     db.engine(TEST_DB).dispose()
     base_db.forget_engines()
     patch.undo()

@@ -173,6 +173,7 @@ async def ran(fleet_db, province, tmp_path_factory) -> AsyncIterator[tuple[httpx
         await fleet.live(12)
         yield http, headers, fleet
     await db.async_engine(FLEET_DB).dispose()
+    await db.autocommit_engine(FLEET_DB).dispose()
 
 
 @pytest.mark.integration

@@ -81,6 +81,7 @@ async def continued() -> AsyncIterator[tuple[kiosk_legacy_import.ImportResult, k
         await fleet.live(6)
         yield imported, fleet, before
     await db.async_engine(DATABASE).dispose()
+    await db.autocommit_engine(DATABASE).dispose()
     db.engine(DATABASE).dispose()
     base_db.forget_engines()
     patch.undo()
