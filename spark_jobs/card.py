@@ -31,6 +31,7 @@ SCHEMA = {  # one candidate row, before protection
     "card_gen": "string", "application_id": "string", "change_reason": "string", "changed_at": "timestamp",
 }  # fmt: skip
 CHECKS = ["_id_check", "_text_ok", "_missing", "_has_person", "_has_card"]
+PRE_MADE_STATUS = "待激活"
 
 
 def extract(spark: SparkSession, ds: date) -> dict[str, DataFrame]:
@@ -87,20 +88,42 @@ def transform(card_system: DataFrame, holder: DataFrame, history: DataFrame, sta
     from pyspark.sql import functions as F
 
     cards = from_card_system(card_system, statuses).unionByName(from_holder(holder))
-    cards = with_document_check(cards, "id", today=today)
-    rows = cards.unionByName(from_history(history).withColumn("_id_check", F.lit("not_applicable")))
-    rows = with_text_check(rows, ["name"])
+    cards = with_pre_made(with_document_check(cards, "id", today=today))
+    changes = {"_id_check": F.lit("not_applicable"), "_pre_made": F.lit(False)}
+    history = from_history(history).withColumns(changes)
+    rows = with_text_check(cards.unionByName(history), ["name"])
     rows = protect(rows, PII, keep_cipher={"bank_card"})
-    return with_card_check(with_person_check(rows, person_tokens))
+    return with_card_check(with_person_check(rows, person_tokens)).drop("_pre_made")
+
+
+def with_pre_made(cards: DataFrame) -> DataFrame:
+    """``_pre_made``: a card the province made in advance for the kiosks' instant issuance (预制卡,
+    ``simulators.card_system_instant``): in 卡管 with status 待激活 and no holder until a kiosk binds
+    it. Such a card is clean: its holder number and name are not missing, its number is not
+    checked, and it needs no person (``with_person_check``)."""
+    from pyspark.sql import functions as F
+
+    pre_made = (
+        (F.col("card_source") == "card_system") & F.col("id").isNull() & F.col("name").isNull()
+        & (F.col("status") == PRE_MADE_STATUS)
+    )  # fmt: skip
+    holder = F.array(F.lit("id"), F.lit("name"))
+    holderless = F.array_join(F.array_except(F.split("_missing", ","), holder), ",")
+    return cards.withColumns({
+        "_pre_made": pre_made,
+        "_missing": F.when(pre_made, holderless).otherwise(F.col("_missing")),
+        "_id_check": F.when(pre_made, F.lit("not_applicable")).otherwise(F.col("_id_check")),
+    })  # fmt: skip
 
 
 def with_person_check(rows: DataFrame, person_tokens: DataFrame) -> DataFrame:
-    """``_has_person``: a card row's holder is in silver.person (status changes: not applicable)."""
+    """``_has_person``: a card row's holder is in silver.person (status changes and unbound
+    pre-made cards: not applicable)."""
     from pyspark.sql import functions as F
 
     people = person_tokens.select(F.col("id_token").alias("_person")).distinct()
     joined = rows.join(people, F.col("id_token") == F.col("_person"), "left")
-    verdict = (F.col("card_source") == "history") | F.col("_person").isNotNull()
+    verdict = (F.col("card_source") == "history") | F.col("_pre_made") | F.col("_person").isNotNull()
     return joined.withColumn("_has_person", verdict).drop("_person")
 
 

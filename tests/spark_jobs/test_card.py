@@ -33,6 +33,8 @@ def candidates(spark: SparkSession):
         kgl("B00000002", HOLDER, "王伟", aaz502="9", aae036=T0 + 9 * DAY),  # history lags behind: 注销 wins
         kgl("B00000003", HOLDER, "王伟"),  # no history at all
         kgl("B00000004", STRANGER, "赵五"),  # nobody's card
+        kgl("A00000005", None, None, aaz502="0"),  # a pre-made card for a kiosk: nobody's yet
+        kgl("A00000006", None, None, aaz502="1"),  # no holder, yet 正常: not a pre-made card
     ])  # fmt: skip
     holder = frame(spark, CYK_CARD, [cyk_card("B00000001", HOLDER, fkd="511111")])
     history = frame(spark, HISTORY, [
@@ -52,6 +54,11 @@ def test_checks(candidates) -> None:
     assert rows["cyk_card_status_history:4"]["_has_card"] is False
     assert rows["kgl_card:B00000001"]["status"] == "正常" and rows["kgl_card:B00000001"]["_id_check"] == "ok"
     assert rows["cyk_card_status_history:1"]["_id_check"] == "not_applicable"
+    pre_made, holderless = rows["kgl_card:A00000005"], rows["kgl_card:A00000006"]
+    assert (pre_made["_has_person"], pre_made["_missing"]) == (True, "")
+    assert pre_made["_id_check"] == "not_applicable"
+    assert holderless["_has_person"] is False and holderless["_missing"] == "id,name"
+    assert "_pre_made" not in candidates.columns
     assert (
         "bank_card" not in candidates.columns
         and rows["kgl_card:B00000001"]["bank_card_masked"] == "622202*********0001"
@@ -66,6 +73,7 @@ def test_scd2_periods(candidates) -> None:
         for r in rows
     ]
     assert got == [
+        ("A00000005", 1, "待激活", dt.datetime(2020, 6, 1), None, True),  # the pre-made card, unbound
         ("B00000001", 1, "待激活", T0, T0 + DAY, False),
         ("B00000001", 2, "正常", T0 + DAY, None, True),
         ("B00000002", 1, "正常", T0, T0 + 9 * DAY, False),
@@ -73,7 +81,8 @@ def test_scd2_periods(candidates) -> None:
         ("B00000003", 1, "正常", dt.datetime(2020, 6, 1), None, True),
     ]
     assert all(r["e_card_status"] == r["status"] for r in rows)
-    assert rows[0]["region_code"] == "511102" and rows[0]["sources"] == "card_system,holder"  # 卡管 wins
+    assert rows[1]["region_code"] == "511102" and rows[1]["sources"] == "card_system,holder"  # 卡管 wins
+    assert rows[0]["id_token"] is None
 
 
 def test_disagreement_is_a_repair(candidates) -> None:
