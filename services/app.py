@@ -22,7 +22,7 @@ from services.access_log.writer import WRITER as access_log_writer
 from services.admin.router import router as auth_router
 from services.admin.users_router import router as users_router
 from services.audit.router import router as audit_router
-from services.base import audit_queue, handlers
+from services.base import audit_queue, handlers, session_cache
 from services.base.admission import Admission
 from services.base.health import router as health_router
 from services.base.middleware import BodyLimit, RequestContext
@@ -160,6 +160,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         channel_outbox.run_forever,
         channel_follow.run_forever,
         audit_queue.run_forever,
+        session_cache.run_forever,
     )
     tasks = [asyncio.create_task(loop()) for loop in loops]
     _settle_heap()

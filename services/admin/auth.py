@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.models import LoginChallenge
 from services.admin.schemas import LoginIn, login_message
-from services.base import audit, passwords
+from services.base import audit, passwords, session_cache
 from services.base.db import utcnow
 from services.base.errors import ApiError, invalid, unauthorized
 from services.base.models import StaffSession, StaffUser
@@ -150,6 +150,7 @@ def _local(moment: datetime) -> str:
 
 
 async def logout(session: AsyncSession, user: Principal) -> None:
+    session_cache.forget(user.session_key)  # the other workers hear of it from the database
     await session.execute(
         sa.update(StaffSession).where(StaffSession.token_hash == user.session_key).values(revoked_at=utcnow())
     )
@@ -162,6 +163,7 @@ async def set_password(session: AsyncSession, user: StaffUser, new_password: str
         raise invalid("PASSWORD_WEAK", "口令不满足复杂度要求：" + "；".join(problems), passwords.RULES_TEXT)
     user.password_hash = await to_thread.run_sync(passwords.hash_password, new_password)
     user.password_changed_at = utcnow()
+    session_cache.forget(user_id=user.id)
     await session.execute(
         sa.update(StaffSession)
         .where(StaffSession.user_id == user.id, StaffSession.revoked_at.is_(None))

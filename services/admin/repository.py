@@ -7,7 +7,7 @@ from anyio import to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.schemas import UserCreate, UserOut, UserUpdate
-from services.base import passwords
+from services.base import passwords, session_cache
 from services.base.errors import conflict, forbidden, invalid, not_found
 from services.base.models import StaffSession, StaffUser
 from services.base.pagination import PageParams, paginate
@@ -92,6 +92,7 @@ async def update_user(
 
 
 async def revoke_sessions(session: AsyncSession, user_id: int) -> None:
+    session_cache.forget(user_id=user_id)  # the other workers hear of it from the database
     await session.execute(
         sa.update(StaffSession)
         .where(StaffSession.user_id == user_id, StaffSession.revoked_at.is_(None))

@@ -152,6 +152,23 @@ class Audit:
             await self.ok(session, object_id=object_id, detail=detail)
         await session.commit()
 
+    async def read(self, *, object_id: str | None = None, detail: Any = None) -> None:
+        """A read's success row, for a route that holds no session: queued for the worker's next
+        batch, or (no flusher) appended in a transaction of its own."""
+        intent = self.intent
+        row = _request_entry(self.request, intent, OK, object_id=object_id, detail=detail)
+        if audit_queue.running():
+            audit_queue.enqueue(row)
+        else:
+            async with db.sessionmaker()() as session:
+                await append(session, [row])
+                await session.commit()
+        intent.done = True
+
+
+async def _audit(request: Request) -> Audit:  # not `Depends(Audit)`: a class is called in a thread
+    return Audit(request)
+
 
 async def record_failure_deferred(request: Request, reason: str) -> None:
     """Like `record_failure`, but when the worker has a flusher the row is queued instead of
@@ -181,4 +198,4 @@ async def record_failure(request: Request, reason: str) -> None:
         log.exception("审计日志写入失败 / could not append the audit row for %s", intent.action)
 
 
-AuditDep = Annotated[Audit, Depends(Audit)]
+AuditDep = Annotated[Audit, Depends(_audit)]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.base import session_cache
 from services.base.audit import AuditIntent
-from services.base.db import SessionDep, utcnow
+from services.base.db import autocommit, utcnow
 from services.base.errors import ApiError, forbidden, unauthorized
 from services.base.models import StaffSession, StaffUser
 from services.base.permissions import PERM_LABELS, ROLE_PERMISSIONS, Perm, Role, allows
@@ -46,55 +49,72 @@ class Principal:
         return sorted(ROLE_PERMISSIONS[Role(self.role)])
 
 
-_COLUMNS = (
-    StaffSession.user_id,
-    StaffSession.last_seen_at,
-    StaffSession.expires_at,
-    StaffSession.revoked_at,
-    StaffUser.username,
-    StaffUser.display_name,
-    StaffUser.role,
-    StaffUser.region_code,
-    StaffUser.is_active,
+_SESSION = (
+    sa.select(
+        StaffSession.user_id,
+        StaffSession.last_seen_at,
+        StaffSession.expires_at,
+        StaffSession.revoked_at,
+        StaffUser.username,
+        StaffUser.display_name,
+        StaffUser.role,
+        StaffUser.region_code,
+        StaffUser.is_active,
+    )
+    .join(StaffUser)
+    .where(StaffSession.token_hash == sa.bindparam("key"))
 )
 
 
-async def _session_row(session: SessionDep, token: str) -> Any:
-    key = token_hash(token)
-    if key is None:  # forged or malformed: refused without a database round trip
-        return None
-    query = (
-        sa.select(StaffSession.token_hash, *_COLUMNS).join(StaffUser).where(StaffSession.token_hash == key)
-    )
-    return (await session.execute(query)).first()
-
-
 async def current_user(
-    request: Request,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
-    """Resolve the bearer token to a live session; refresh its idle clock."""
+    """Resolve the bearer token to a live session; refresh its idle clock.
+
+    A session this worker checked less than a minute of idle time ago comes from its cache
+    (`session_cache`: dropped the moment the database announces a logout, a disabled account or
+    any other change); otherwise, and whenever the idle clock is due a refresh, from the database.
+    """
     if credentials is None:
         raise unauthorized()
-    row = await _session_row(session, credentials.credentials)
-    if row is None:
+    key = token_hash(credentials.credentials)
+    if key is None:  # forged or malformed: refused without a database round trip
         raise unauthorized("TOKEN_INVALID", "登录令牌无效，请重新登录")
-    now, settings = utcnow(), get_settings()
-    if row.revoked_at is not None:
-        raise unauthorized("SESSION_ENDED", "会话已退出，请重新登录")
-    if now >= row.expires_at or now - row.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
-        raise unauthorized("SESSION_EXPIRED", "会话已超时，请重新登录")
-    if not row.is_active:
-        raise unauthorized("ACCOUNT_DISABLED", "账号已停用")
-    if now - row.last_seen_at > _TOUCH_EVERY and _touching.get(row.token_hash, now) <= now:
-        await _touch(session, row.token_hash, now)
-    user = Principal(row.user_id, row.username, row.display_name, row.role, row.region_code, row.token_hash)
+    now = utcnow()
+    cached = session_cache.get(key)
+    if cached is not None and now < cached.expires_at and now - cached.last_seen_at <= _TOUCH_EVERY:
+        user = cached.principal
+    else:
+        user = await _load_session(key, now)
     request.state.user = user
     return user
 
 
-async def _touch(session: SessionDep, key: str, now: Any) -> None:
+async def _load_session(key: str, now: datetime) -> Principal:
+    seen = session_cache.generation()
+    async with autocommit() as conn:
+        row = (await conn.execute(_SESSION, {"key": key})).first()
+        if row is None:
+            raise unauthorized("TOKEN_INVALID", "登录令牌无效，请重新登录")
+        if row.revoked_at is not None:
+            raise unauthorized("SESSION_ENDED", "会话已退出，请重新登录")
+        idle = timedelta(minutes=get_settings().session_idle_minutes)
+        if now >= row.expires_at or now - row.last_seen_at > idle:
+            raise unauthorized("SESSION_EXPIRED", "会话已超时，请重新登录")
+        if not row.is_active:
+            raise unauthorized("ACCOUNT_DISABLED", "账号已停用")
+        last_seen = row.last_seen_at
+        if now - last_seen > _TOUCH_EVERY and _touching.get(key, now) <= now:
+            await _touch(conn, key, now)
+            last_seen = now
+    user = Principal(row.user_id, row.username, row.display_name, row.role, row.region_code, key)
+    session_cache.put(
+        key, seen, session_cache.Cached(user, row.user_id, last_seen, row.expires_at, time.monotonic())
+    )
+    return user
+
+
+async def _touch(conn: AsyncConnection, key: str, now: datetime) -> None:
     """Refresh a session's idle clock. One request per worker does it (the others of that minute
     go on), and only while the row is still stale, so a burst of requests on one token never
     queues on the row's lock."""
@@ -103,8 +123,7 @@ async def _touch(session: SessionDep, key: str, now: Any) -> None:
         _touching.clear()
     stale = StaffSession.last_seen_at < now - _TOUCH_EVERY
     touch = sa.update(StaffSession).where(StaffSession.token_hash == key, stale).values(last_seen_at=now)
-    await session.execute(touch)
-    await session.commit()
+    await conn.execute(touch)
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
@@ -127,6 +146,20 @@ class Scope:
         """SQL: `column LIKE prefix || '%'`."""
         return column.like(sa.literal(self.prefix).concat("%"))
 
+    def where_sorted(self, column: Any) -> Any:
+        """The same rows as `where` for a column in the "C" collation (`RegionCode`), as the
+        range `prefix <= column < next prefix`: an index scan with no LIKE to re-check per row.
+
+        The bounds are written into the SQL, not bound: psycopg prepares a statement after a few
+        runs and PostgreSQL then plans it once for any bounds — for a county's 10,000 devices
+        that generic plan read them all and sorted (4 ms) instead of walking the device-number
+        index to the first page (0.7 ms)."""
+        low, high = self.prefix, self.prefix[:-1] + chr(ord(self.prefix[-1]) + 1)
+        return sa.and_(
+            column >= sa.literal(low, column.type, literal_execute=True),
+            column < sa.literal(high, column.type, literal_execute=True),
+        )
+
     def narrow(self, region_code: str | None) -> Scope | None:
         """The part of this scope inside `region_code` (None when they do not overlap)."""
         if not region_code or self.contains(region_code):
@@ -136,7 +169,7 @@ class Scope:
         )
 
 
-def region_scope(user: CurrentUser) -> Scope:
+async def region_scope(user: CurrentUser) -> Scope:  # async: a sync dependency costs a thread hop
     return Scope(user.region_code)
 
 

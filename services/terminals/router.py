@@ -13,7 +13,7 @@ from services.base.excel import XLSX_RESPONSE, workbook_response
 from services.base.pagination import Page, PageDep
 from services.base.permissions import Perm
 from services.base.security import CurrentUser, RegionScope, staff_route
-from services.terminals import excel
+from services.terminals import excel, listing
 from services.terminals import repository as repo
 from services.terminals.schemas import (
     DEVICE_ID_HINT,
@@ -38,13 +38,11 @@ def _filters(f: repo.DeviceFilter, **extra) -> dict:
 
 
 @router.get("", response_model=Page[DeviceOut], **_route("查询设备", "device.list"))
-async def list_devices(
-    session: SessionDep, scope: RegionScope, page: PageDep, f: repo.FilterDep, audit: AuditDep
-) -> Page[DeviceOut]:
+async def list_devices(scope: RegionScope, page: PageDep, f: repo.FilterDep, audit: AuditDep) -> Response:
     """本人所属区域及下级区域内的设备，按设备编号排序；可按状态、类型、区域、网点、在线情况筛选。"""
-    devices, total = await repo.list_devices(session, scope, f, page)
-    await audit.commit(session, detail=_filters(f, page=page.page, total=total))
-    return Page(items=[repo.device_out(d) for d in devices], total=total, page=page.page, size=page.size)
+    rows, total = await listing.list_page(scope, f, page)
+    await audit.read(detail=_filters(f, page=page.page, total=total))
+    return listing.page_response(rows, total, page)
 
 
 @router.post(
