@@ -144,26 +144,25 @@ class Audit:
     ) -> None:
         """`ok` then commit: the change and its audit row land together. A read's row is queued
         for the worker's next batch instead (when the worker has a flusher)."""
-        if self.request.method in _READS and audit_queue.running():
-            intent = self.intent
-            audit_queue.enqueue(_request_entry(self.request, intent, OK, object_id=object_id, detail=detail))
-            intent.done = True
-        else:
+        if not (self.request.method in _READS and self._queued(object_id, detail)):
             await self.ok(session, object_id=object_id, detail=detail)
         await session.commit()
 
     async def read(self, *, object_id: str | None = None, detail: Any = None) -> None:
         """A read's success row, for a route that holds no session: queued for the worker's next
         batch, or (no flusher) appended in a transaction of its own."""
-        intent = self.intent
-        row = _request_entry(self.request, intent, OK, object_id=object_id, detail=detail)
-        if audit_queue.running():
-            audit_queue.enqueue(row)
-        else:
+        if not self._queued(object_id, detail):
             async with db.sessionmaker()() as session:
-                await append(session, [row])
-                await session.commit()
+                await self.commit(session, object_id=object_id, detail=detail)
+
+    def _queued(self, object_id: str | None, detail: Any) -> bool:
+        """Queue the success row for the worker's flusher; False when the worker has none."""
+        if not audit_queue.running():
+            return False
+        intent = self.intent
+        audit_queue.enqueue(_request_entry(self.request, intent, OK, object_id=object_id, detail=detail))
         intent.done = True
+        return True
 
 
 async def _audit(request: Request) -> Audit:  # not `Depends(Audit)`: a class is called in a thread

@@ -9,20 +9,15 @@ output — the body is written by orjson in exactly the form `Page[DeviceOut]` s
 
 from __future__ import annotations
 
-import functools
-from datetime import timedelta
-
 import orjson
 import sqlalchemy as sa
 from fastapi import Response
 
-from services.base.db import autocommit, utcnow
+from services.base.db import autocommit
 from services.base.pagination import PageParams, paginate_rows
 from services.base.security import Scope
 from services.terminals.models import Device
-from services.terminals.repository import DeviceFilter, query_devices
-from yikatong import regions
-from yikatong.settings import get_settings
+from services.terminals.repository import DeviceFilter, device_fields, query_devices
 
 COLUMNS = (
     Device.device_id,
@@ -51,43 +46,9 @@ async def list_page(scope: Scope, f: DeviceFilter, params: PageParams) -> tuple[
         return await paginate_rows(conn, query_devices(scope, f, *COLUMNS), params)
 
 
-@functools.cache
-def _names(outlet_code: str, region_code: str) -> tuple[str, str]:
-    """The outlet's name and the region's full name (regions never change while a worker runs)."""
-    return regions.name(outlet_code), regions.get(region_code).full_name
-
-
 def page_response(rows: list[sa.Row], total: int, params: PageParams) -> Response:
     """`Page[DeviceOut]` as JSON: the same keys in the same order, datetimes as pydantic writes
     them (ISO 8601, `Z` for UTC)."""
-    online_since = utcnow() - timedelta(seconds=get_settings().device_online_timeout_s)
-    items = []
-    for r in rows:
-        outlet_name, region_name = _names(r.outlet_code, r.region_code)
-        items.append(
-            {
-                "device_id": r.device_id,
-                "name": r.name,
-                "device_type": r.device_type,
-                "outlet_code": r.outlet_code,
-                "outlet_name": outlet_name,
-                "region_code": r.region_code,
-                "region_name": region_name,
-                "county_code": r.outlet_code[:6],
-                "address": r.address,
-                "longitude": r.longitude,
-                "latitude": r.latitude,
-                "manufacturer": r.manufacturer,
-                "serial_no": r.serial_no,
-                "ip": r.ip,
-                "status": r.status,
-                "online": r.last_seen_at is not None and r.last_seen_at >= online_since,
-                "last_seen_at": r.last_seen_at,
-                "registered_by": r.registered_by,
-                "credential_issued_at": r.credential_issued_at,
-                "created_at": r.created_at,
-                "updated_at": r.updated_at,
-            }
-        )
+    items = [device_fields(r) for r in rows]
     page = {"items": items, "total": total, "page": params.page, "size": params.size}
     return Response(orjson.dumps(page, option=orjson.OPT_UTC_Z), media_type="application/json")

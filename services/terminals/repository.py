@@ -33,35 +33,41 @@ EDITABLE = (
 )
 
 
-def is_online(device: Device) -> bool:
+def is_online(device: Any) -> bool:
     timeout = timedelta(seconds=get_settings().device_online_timeout_s)
     return device.last_seen_at is not None and utcnow() - device.last_seen_at <= timeout
 
 
+def device_fields(d: Any) -> dict[str, Any]:
+    """What staff see of a device (`DeviceOut`'s fields, in its order), from a `Device` or a row of
+    its columns (the list reads rows, `services.terminals.listing`)."""
+    return {
+        "device_id": d.device_id,
+        "name": d.name,
+        "device_type": d.device_type,
+        "outlet_code": d.outlet_code,
+        "outlet_name": regions.name(d.outlet_code),
+        "region_code": d.region_code,
+        "region_name": regions.get(d.region_code).full_name,
+        "county_code": d.outlet_code[:6],
+        "address": d.address,
+        "longitude": d.longitude,
+        "latitude": d.latitude,
+        "manufacturer": d.manufacturer,
+        "serial_no": d.serial_no,
+        "ip": d.ip,
+        "status": d.status,
+        "online": is_online(d),
+        "last_seen_at": d.last_seen_at,
+        "registered_by": d.registered_by,
+        "credential_issued_at": d.credential_issued_at,
+        "created_at": d.created_at,
+        "updated_at": d.updated_at,
+    }
+
+
 def device_out(d: Device) -> dict[str, Any]:
-    return DeviceOut(
-        device_id=d.device_id,
-        name=d.name,
-        device_type=d.device_type,
-        outlet_code=d.outlet_code,
-        outlet_name=regions.name(d.outlet_code),
-        region_code=d.region_code,
-        region_name=regions.get(d.region_code).full_name,
-        county_code=d.outlet_code[:6],
-        address=d.address,
-        longitude=d.longitude,
-        latitude=d.latitude,
-        manufacturer=d.manufacturer,
-        serial_no=d.serial_no,
-        ip=d.ip,
-        status=d.status,
-        online=is_online(d),
-        last_seen_at=d.last_seen_at,
-        registered_by=d.registered_by,
-        credential_issued_at=d.credential_issued_at,
-        created_at=d.created_at,
-        updated_at=d.updated_at,
-    ).model_dump()
+    return DeviceOut(**device_fields(d)).model_dump()
 
 
 @dataclass(frozen=True)
